@@ -1,0 +1,220 @@
+/**
+ * Store ports: small domain repositories, not a generic database wrapper. Two adapters
+ * implement them (embedded/ and mongo/) and one contract suite (test/store/contract.ts) holds
+ * both to the same behaviour. Every state change that can race is ONE conditional update here,
+ * so correctness never depends on a read followed by a write.
+ *
+ * Times are epoch milliseconds throughout.
+ */
+
+export type DeliveryMode = 'poll' | 'ping' | 'push';
+
+/** Registered client metadata (RFC 7591 names), as returned to the client minus secrets. */
+export interface ClientMetadata {
+  client_name?: string;
+  logo_uri?: string;
+  contacts?: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  scope?: string;
+  id_token_signed_response_alg: string;
+  subject_type?: 'public';
+  backchannel_token_delivery_mode?: DeliveryMode;
+  backchannel_client_notification_endpoint?: string;
+  backchannel_user_code_parameter: boolean;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  /** base64url SHA-256 of the secret; secrets are never stored in the clear. */
+  secretDigest: string;
+  /** 0: the secret does not expire. */
+  secretExpiresAt: number;
+  /** Digest of the RFC 7592 registration access token; null for static clients. */
+  registrationAccessTokenDigest: string | null;
+  source: 'static' | 'dynamic';
+  disabled: boolean;
+  metadata: ClientMetadata;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientRepo {
+  get(clientId: string): Promise<ClientRecord | null>;
+  /** Fails with `DuplicateKeyError` when the id exists. */
+  create(record: ClientRecord): Promise<void>;
+  /** Inserts or replaces; used for static clients re-read from config at every start. */
+  upsert(record: ClientRecord): Promise<void>;
+  /** Replaces an existing record; false when there was none. */
+  replace(record: ClientRecord): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+  list(): Promise<ClientRecord[]>;
+}
+
+export interface UserRecord {
+  sub: string;
+  username: string;
+  email: string | null;
+  phone_number: string | null;
+  /** Profile claims released by scope (name, given_name, email_verified, …). */
+  claims: Record<string, unknown>;
+  /** scrypt hash, see core/users/secrets.ts; null when the user has no password. */
+  passwordHash: string | null;
+  /** scrypt hash of the user code (CIBA user_code); null when none is set. */
+  userCodeHash: string | null;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Claims a user can be looked up by; others live in `claims` and are matched there. */
+export const USER_LOOKUP_FIELDS = ['sub', 'username', 'email', 'phone_number'] as const;
+
+export interface UserRepo {
+  get(sub: string): Promise<UserRecord | null>;
+  /** Exact match on a top-level field or a `claims` member; at most `limit` users. */
+  findByClaim(claim: string, value: string, limit?: number): Promise<UserRecord[]>;
+  /** Fails with `DuplicateKeyError` on an existing sub or username. */
+  create(record: UserRecord): Promise<void>;
+  update(sub: string, patch: Partial<Omit<UserRecord, 'sub' | 'createdAt'>>): Promise<UserRecord | null>;
+  list(limit?: number): Promise<UserRecord[]>;
+}
+
+export type AuthRequestState = 'pending' | 'approved' | 'denied' | 'expired' | 'failed' | 'issued';
+
+export interface AuthRequestRecord {
+  /** The auth_req_id itself (32 random bytes, base64url). */
+  id: string;
+  clientId: string;
+  sub: string;
+  scope: string[];
+  acrValues: string[];
+  bindingMessage: string | null;
+  /** Echoed in ping/push callbacks; a secret of the client's, never logged. */
+  clientNotificationToken: string | null;
+  deliveryMode: DeliveryMode;
+  state: AuthRequestState;
+  createdAt: number;
+  expiresAt: number;
+  /** The record may be deleted after this (expiresAt + cibaGrantLifeExtraTimeSec). */
+  purgeAt: number;
+  /** Minimum seconds between polls; grows by 5 on every slow_down. */
+  interval: number;
+  lastPollAt: number | null;
+  /** base64url SHA-256 of the one-time verification link token. */
+  linkHash: string;
+  decidedAt: number | null;
+  authTime: number | null;
+  acr: string | null;
+  amr: string[] | null;
+  /** Why the request failed or was denied, for the token endpoint's error_description. */
+  reason: string | null;
+}
+
+export interface PollOutcome {
+  record: AuthRequestRecord;
+  /** True when this poll came sooner than `interval` after the previous one. */
+  slowDown: boolean;
+}
+
+export interface AuthRequestRepo {
+  create(record: AuthRequestRecord): Promise<void>;
+  get(id: string): Promise<AuthRequestRecord | null>;
+  findByLinkHash(linkHash: string): Promise<AuthRequestRecord | null>;
+  /**
+   * The one way a request changes state: applies `patch` and sets `to` only if the request is
+   * in one of `from` (and, when given, not yet expired at `notExpiredAt`). Returns the updated
+   * record, or null when the condition did not hold — the caller lost a race or was too late.
+   */
+  transition(
+    id: string,
+    from: readonly AuthRequestState[],
+    to: AuthRequestState,
+    patch?: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>>,
+    notExpiredAt?: number,
+  ): Promise<AuthRequestRecord | null>;
+  /**
+   * Records a token request for `id` at `now`, atomically: a poll sooner than `interval` after
+   * the previous one is a slow-down and grows the interval by `slowDownStepSec` from then on.
+   * Null when no such request exists.
+   */
+  registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null>;
+  /** Deletes records whose purgeAt has passed; returns how many. */
+  purge(now: number): Promise<number>;
+}
+
+export type TokenKind = 'access_token' | 'refresh_token';
+
+export interface TokenRecord {
+  /** base64url SHA-256 of the token value; the value itself is never stored. */
+  digest: string;
+  kind: TokenKind;
+  clientId: string;
+  sub: string;
+  scope: string[];
+  /** All tokens minted from one approval share a grant id, so a grant can be revoked whole. */
+  grantId: string;
+  authReqId: string;
+  acr: string | null;
+  amr: string[] | null;
+  authTime: number | null;
+  createdAt: number;
+  expiresAt: number;
+  /** Refresh tokens: when rotation used it up; null while usable. */
+  consumedAt: number | null;
+  revoked: boolean;
+}
+
+export interface TokenRepo {
+  create(record: TokenRecord): Promise<void>;
+  createMany(records: TokenRecord[]): Promise<void>;
+  get(digest: string): Promise<TokenRecord | null>;
+  /**
+   * Uses up a refresh token exactly once: succeeds only when it is unconsumed, unrevoked and
+   * unexpired at `now`. Returns the record as it was, or null.
+   */
+  consume(digest: string, now: number): Promise<TokenRecord | null>;
+  /** Revokes every token of a grant (refresh-token reuse detection). */
+  revokeGrant(grantId: string): Promise<number>;
+  purge(now: number): Promise<number>;
+}
+
+export interface KeyRecord {
+  kid: string;
+  alg: string;
+  /** Public JWK as published in /jwks. */
+  publicJwk: Record<string, unknown>;
+  /** Private JWK encrypted as a compact JWE (dir + A256GCM) under the key-encryption key. */
+  encryptedPrivateJwk: string;
+  createdAt: number;
+  /** Retired keys stay published until `retireAt`, then leave the JWKS. */
+  status: 'active' | 'retired';
+  retireAt: number | null;
+}
+
+export interface KeyRepo {
+  list(): Promise<KeyRecord[]>;
+  create(record: KeyRecord): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: 'embedded' | 'mongo';
+  clients: ClientRepo;
+  users: UserRepo;
+  authRequests: AuthRequestRepo;
+  tokens: TokenRepo;
+  keys: KeyRepo;
+  /** Creates indexes / opens files; idempotent. */
+  init(): Promise<void>;
+  /** Cheap reachability check for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateKeyError extends Error {
+  constructor(what: string) {
+    super(`duplicate key: ${what}`);
+    this.name = 'DuplicateKeyError';
+  }
+}

@@ -1,0 +1,47 @@
+/** The validated configuration; `config/schema.json` is its contract, `config/default.json` its defaults. */
+export interface Config {
+  issuer: string;
+  host: string;
+  port: number;
+  devMode: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  store: {
+    type: 'embedded' | 'mongo';
+    dataDir: string;
+    inMemory: boolean;
+    mongodbUri: string | null;
+    mongodbDatabase: string;
+  };
+  keys: {
+    encryptionKey: string | null;
+    algorithms: Array<'RS256' | 'PS256' | 'ES256'>;
+  };
+  adminToken: string | null;
+  cibaEnabled: boolean;
+  backchannelTokenDeliveryModesSupported: Array<'poll' | 'ping' | 'push'>;
+  backchannelAuthenticationRequestSigningAlgValuesSupported: string[];
+  backchannelUserCodeParameterSupported: boolean;
+  backchannelBindingMessagePattern: string;
+  backchannelAuthenticationResponseExpiresIn: number;
+  backchannelAuthenticationResponseInterval: number;
+  backchannelRequestsProcessorJobIntervalSec: number;
+  backchannelRequestsProcessorJobChunkSize: number;
+  cibaGrantLifeExtraTimeSec: number;
+  cibaMaxExpirationTimeAllowedSec: number;
+  backchannelLoginHintClaims: string[];
+  cibaEndUserNotificationConfig: { channels: string[] } & Record<string, unknown>;
+  grantTypesSupported: string[];
+  dynamicGrantTypeDefault: string[];
+  dynamicRegistration: { enabled: boolean; initialAccessToken: string | null };
+  scopesSupported: string[];
+  acrValuesSupported: string[];
+  defaultAcrValues: string[];
+  tokens: {
+    accessTokenLifetimeSec: number;
+    idTokenLifetimeSec: number;
+    refreshTokenLifetimeSec: number;
+  };
+  /** Static clients: RFC 7591 metadata plus `client_id` and the secret (inline or from an env var). */
+  clients: Array<Record<string, unknown> & { client_id: string; client_secret?: string; client_secret_env?: string }>;
+}

@@ -1,0 +1,25 @@
+/**
+ * What the protocol modules need from the running OP, handed in explicitly (no globals):
+ * Fastify routes receive it through a decorator, tests build it with createOp().
+ */
+import type { Config } from './config/types.js';
+import type { HookRunner } from './hooks/types.js';
+import type { KeyRing } from './oauth/keys.js';
+import type { Store } from './store/ports.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface OpContext {
+  config: Config;
+  store: Store;
+  keys: KeyRing;
+  hooks: HookRunner;
+  log: Logger;
+  /** Epoch ms; replaceable so tests can move time without sleeping. */
+  now(): number;
+}

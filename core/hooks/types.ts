@@ -1,0 +1,69 @@
+/**
+ * The interception points of the flow. Each hook has a built-in default (core/hooks/builtins.ts)
+ * and may be replaced by a deployer's script; inputs are plain data (no secrets, no hashes),
+ * outputs are plain data the caller validates.
+ */
+
+export interface ClientView {
+  id: string;
+  name: string | null;
+  logoUri: string | null;
+}
+
+/** What a hook may know about a user: claims, never password or user-code hashes. */
+export interface UserView {
+  sub: string;
+  username: string;
+  email: string | null;
+  phone_number: string | null;
+  claims: Record<string, unknown>;
+}
+
+export type HintKind = 'login_hint' | 'login_hint_token' | 'id_token_hint';
+
+export interface HookError<Code extends string> {
+  error: Code;
+  error_description?: string;
+}
+
+export interface HookInputs {
+  resolveLoginHint: { kind: HintKind; value: string; client: ClientView; scopes: string[]; acrValues: string[] };
+  validateUserCode: { user: UserView; code: string; client: ClientView };
+  validateBindingMessage: { message: string; client: ClientView };
+  notifyEndUser: {
+    authReqId: string;
+    user: UserView;
+    client: ClientView;
+    scopes: string[];
+    acrValues: string[];
+    bindingMessage: string | null;
+    /** The one-time verification URL: a secret, never logged. */
+    link: string;
+    expiresAt: number;
+  };
+}
+
+export interface SentMessage {
+  channel: string;
+  delivered: boolean;
+  providerMessageId?: string;
+  error?: string;
+}
+
+export interface HookOutputs {
+  resolveLoginHint: { sub: string } | HookError<'unknown_user_id' | 'expired_login_hint_token' | 'invalid_request'>;
+  validateUserCode: { ok: true } | HookError<'invalid_user_code'>;
+  validateBindingMessage: { ok: true } | HookError<'invalid_binding_message'>;
+  notifyEndUser: { sent: SentMessage[] };
+}
+
+export type HookName = keyof HookInputs;
+
+export interface HookMeta {
+  /** The HTTP request that caused the call, for log correlation. */
+  requestId: string;
+}
+
+export interface HookRunner {
+  run<H extends HookName>(hook: H, input: HookInputs[H], meta: HookMeta): Promise<HookOutputs[H]>;
+}

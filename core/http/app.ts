@@ -2,7 +2,7 @@
  * Assembles the Fastify app: parsers, error model, security headers, the post-response job
  * hook, and one encapsulated plugin per endpoint group.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { OpContext } from '../context.js';
 import { enduserRoutes } from '../enduser/routes.js';
@@ -26,12 +26,24 @@ declare module 'fastify' {
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Access lines at debug level only: two info lines per request would cost more than the
+ * protocol work on the hot endpoints. URLs are logged without their query (see core/logging.ts).
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.log.level !== 'debug' && reply.log.level !== 'trace') return;
+    reply.log.debug({ req: request, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime, err: error ?? undefined }, 'request completed');
+  }
+}
+
 export async function buildApp(op: OpContext, logger: FastifyServerOptions['loggerInstance']): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: op.config.trustProxy,
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     requestIdHeader: false,
     return503OnClosing: true,
   });

@@ -1,0 +1,49 @@
+/**
+ * The messages between the supervisor (OP process) and a sandbox worker, over the fork IPC
+ * channel with JSON serialization. Call ids are the supervisor's; capability-call ids are the
+ * worker's; `key` is an isolate key (`isolateKey`). A worker is told a script's code once,
+ * with the first call for that isolate.
+ */
+
+/** Limits a worker applies inside itself; passed as its one command-line argument. */
+export interface WorkerConfig {
+  memoryLimitMb: number;
+  cpuTimeLimitMs: number;
+  maxResultBytes: number;
+  maxCapabilityArgBytes: number;
+  maxCapabilityCallsPerCall: number;
+}
+
+export interface ScriptSource {
+  name: string;
+  version: number;
+  hook: string;
+  code: string;
+}
+
+/** The answer to a capability call, and what a host function hands into an isolate. */
+export type Envelope = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** Failure kinds a worker can tell apart; the supervisor adds crash, timeout and quarantined. */
+export type WorkerFailureKind = 'throw' | 'cpu' | 'memory' | 'timeout' | 'invalid-result' | 'compile';
+
+export type CallOutcome =
+  | { ok: true; value: unknown; cpuUs: number }
+  | { ok: false; kind: WorkerFailureKind; message: string; stack?: string; cpuUs: number };
+
+export type ToWorker =
+  | { t: 'call'; id: number; key: string; script?: ScriptSource; input: unknown }
+  /** The supervisor's deadline passed: stop the call; answer `cancelled`. */
+  | { t: 'cancel'; id: number }
+  | { t: 'retire'; key: string }
+  | { t: 'capResult'; capId: number; envelope: Envelope };
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'result'; id: number; outcome: CallOutcome }
+  | { t: 'cap'; id: number; capId: number; capability: string; args: unknown[] }
+  | { t: 'cancelled'; id: number }
+  /** An isolate of `key` failed beyond recovery; the worker kills itself right after. */
+  | { t: 'fatal'; key: string; message: string }
+  /** Something worth logging happened to `key`'s isolate (reset, runaway code). */
+  | { t: 'event'; event: string; key: string; detail: string };

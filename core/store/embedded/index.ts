@@ -1,0 +1,36 @@
+/**
+ * The embedded store: nedb in this process, durable files or memory only. One process only —
+ * atomicity rests on nedb serialising each collection's operations in its executor. Nothing
+ * expires by itself: records go when `purge` is called (core/store/purge-job.ts). On files,
+ * close() flushes and stops the compaction timer, which otherwise keeps the process alive.
+ */
+import type { Store } from '../ports.js';
+import { EmbeddedAuthRequestRepo } from './auth-requests.js';
+import { EmbeddedClientRepo } from './clients.js';
+import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
+import { EmbeddedKeyRepo } from './keys.js';
+import { EmbeddedTokenRepo } from './tokens.js';
+import { EmbeddedUserRepo } from './users.js';
+
+export type { EmbeddedStoreOptions };
+
+export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
+  const collections = openCollections(options);
+  let closed = false;
+  return {
+    kind: 'embedded',
+    clients: new EmbeddedClientRepo(collections.clients),
+    users: new EmbeddedUserRepo(collections.users),
+    authRequests: new EmbeddedAuthRequestRepo(collections.authRequests),
+    tokens: new EmbeddedTokenRepo(collections.tokens),
+    keys: new EmbeddedKeyRepo(collections.keys),
+    init: () => loadCollections(collections, options.inMemory ?? false),
+    async ping() {
+      if (closed) throw new Error('embedded store is closed');
+    },
+    async close() {
+      closed = true;
+      await closeCollections(collections);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Document } from 'mongodb';
+import type { AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
+import { decidePoll } from '../poll.js';
+import { transitionFilter, transitionUpdate } from '../queries.js';
+import type { Collections } from './collections.js';
+import { RECORD, duplicateAs } from './documents.js';
+
+/**
+ * `decidePoll` (../poll.ts) as an update pipeline, so the decision and the write are one
+ * server-side operation whichever process polls. Every expression in one `$set` stage reads the
+ * document as it was, like `decidePoll` reads `prev`. `$max` skips the null of a first poll.
+ */
+function pollPipeline(now: number, slowDownStepSec: number): Document[] {
+  const slow = {
+    $and: [
+      { $isNumber: '$lastPollAt' },
+      { $lt: [{ $subtract: [now, '$lastPollAt'] }, { $multiply: ['$interval', 1000] }] },
+    ],
+  };
+  return [
+    {
+      $set: {
+        interval: { $cond: [slow, { $add: ['$interval', slowDownStepSec] }, '$interval'] },
+        lastPollAt: { $max: ['$lastPollAt', now] },
+      },
+    },
+  ];
+}
+
+export class MongoAuthRequestRepo implements AuthRequestRepo {
+  constructor(private readonly col: Collections['authRequests']) {}
+
+  async create(record: AuthRequestRecord): Promise<void> {
+    await this.col
+      .insertOne({ ...record, _id: record.id, expireAt: new Date(record.purgeAt) })
+      .catch(duplicateAs('authRequests'));
+  }
+
+  get(id: string): Promise<AuthRequestRecord | null> {
+    return this.col.findOne({ _id: id }, RECORD);
+  }
+
+  findByLinkHash(linkHash: string): Promise<AuthRequestRecord | null> {
+    return this.col.findOne({ linkHash }, RECORD);
+  }
+
+  transition(
+    id: string,
+    from: readonly AuthRequestState[],
+    to: AuthRequestState,
+    patch: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>> = {},
+    notExpiredAt?: number,
+  ): Promise<AuthRequestRecord | null> {
+    return this.col.findOneAndUpdate(transitionFilter(id, from, notExpiredAt), transitionUpdate(to, patch), {
+      ...RECORD,
+      returnDocument: 'after',
+    });
+  }
+
+  /**
+   * The document as it was before the update is exactly what the pipeline decided on, so
+   * `decidePoll` on it tells the outcome and the record as the update left it.
+   */
+  async registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null> {
+    const before = await this.col.findOneAndUpdate({ _id: id }, pollPipeline(now, slowDownStepSec), {
+      ...RECORD,
+      returnDocument: 'before',
+    });
+    if (!before) return null;
+    const { slowDown, interval, lastPollAt } = decidePoll(before, now, slowDownStepSec);
+    return { record: { ...before, interval, lastPollAt }, slowDown };
+  }
+
+  async purge(now: number): Promise<number> {
+    const { deletedCount } = await this.col.deleteMany({ expireAt: { $lt: new Date(now) } });
+    return deletedCount;
+  }
+}

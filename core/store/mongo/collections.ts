@@ -1,0 +1,75 @@
+/**
+ * The MongoDB collections behind the mongo adapter, their document shapes and indexes.
+ */
+import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
+import type { AuthRequestRecord, ClientRecord, KeyRecord, TokenRecord, UserRecord } from '../ports.js';
+
+export interface MongoStoreOptions {
+  uri: string;
+  database: string;
+}
+
+/** `_id` is the record's natural key (clientId, sub, id, digest, kid), kept beside it. */
+export type Doc<T> = T & { _id: string };
+
+/**
+ * TTL indexes need BSON dates and the ports speak epoch ms, so records that MongoDB may delete
+ * by itself carry a parallel `expireAt` date, written once at insert and never returned:
+ * `purgeAt` for auth requests, `expiresAt` for tokens — fields no update ever changes.
+ */
+export type ExpiringDoc<T> = Doc<T> & { expireAt: Date };
+
+export interface Collections {
+  clients: Collection<Doc<ClientRecord>>;
+  users: Collection<Doc<UserRecord>>;
+  authRequests: Collection<ExpiringDoc<AuthRequestRecord>>;
+  tokens: Collection<ExpiringDoc<TokenRecord>>;
+  keys: Collection<Doc<KeyRecord>>;
+}
+
+/** Besides these, `_id` is unique in every collection. */
+const INDEXES: Record<keyof Collections, IndexDescription[]> = {
+  clients: [],
+  users: [
+    { key: { username: 1 }, name: 'username_unique', unique: true },
+    { key: { email: 1 }, name: 'email' },
+    { key: { phone_number: 1 }, name: 'phone_number' },
+  ],
+  authRequests: [
+    { key: { linkHash: 1 }, name: 'linkHash_unique', unique: true },
+    // Also serves purge(), which deletes by the same date ahead of the TTL monitor.
+    { key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 },
+  ],
+  tokens: [
+    { key: { grantId: 1 }, name: 'grantId' },
+    { key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 },
+  ],
+  keys: [],
+};
+
+export function connect(options: MongoStoreOptions): { client: MongoClient; db: Db; collections: Collections } {
+  // Records carry optional members set to undefined; stored as null they would come back as
+  // null, unlike the embedded store and unlike their types, so undefined is simply left out.
+  const client = new MongoClient(options.uri, { ignoreUndefined: true });
+  const db = client.db(options.database);
+  return {
+    client,
+    db,
+    collections: {
+      clients: db.collection('clients'),
+      users: db.collection('users'),
+      authRequests: db.collection('authRequests'),
+      tokens: db.collection('tokens'),
+      keys: db.collection('keys'),
+    },
+  };
+}
+
+/** Idempotent: creating an index that exists with the same options is a no-op. */
+export async function createIndexes(collections: Collections): Promise<void> {
+  await Promise.all(
+    (Object.keys(INDEXES) as (keyof Collections)[])
+      .filter((name) => INDEXES[name].length > 0)
+      .map((name) => collections[name].createIndexes(INDEXES[name])),
+  );
+}

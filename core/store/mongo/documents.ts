@@ -1,0 +1,14 @@
+/** Records in and out of MongoDB. */
+import { MongoServerError } from 'mongodb';
+import { DuplicateKeyError } from '../ports.js';
+
+/** Read options for every query: the server leaves out what is not part of the record. */
+export const RECORD = { projection: { _id: 0, expireAt: 0 } } as const;
+
+/** For `.catch()`: a duplicate key (E11000, also inside a bulk write error) becomes `DuplicateKeyError`. */
+export function duplicateAs(collection: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof MongoServerError && err.code === 11000) throw new DuplicateKeyError(collection);
+    throw err;
+  };
+}

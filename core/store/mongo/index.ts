@@ -1,0 +1,33 @@
+/**
+ * The MongoDB store: every state change is one conditional findOneAndUpdate (or updateMany),
+ * so any number of OP processes can share one replica set.
+ */
+import type { Store } from '../ports.js';
+import { MongoAuthRequestRepo } from './auth-requests.js';
+import { MongoClientRepo } from './clients.js';
+import { connect, createIndexes, type MongoStoreOptions } from './collections.js';
+import { MongoKeyRepo } from './keys.js';
+import { MongoTokenRepo } from './tokens.js';
+import { MongoUserRepo } from './users.js';
+
+export type { MongoStoreOptions };
+
+export function createMongoStore(options: MongoStoreOptions): Store {
+  const { client, db, collections } = connect(options);
+  return {
+    kind: 'mongo',
+    clients: new MongoClientRepo(collections.clients),
+    users: new MongoUserRepo(collections.users),
+    authRequests: new MongoAuthRequestRepo(collections.authRequests),
+    tokens: new MongoTokenRepo(collections.tokens),
+    keys: new MongoKeyRepo(collections.keys),
+    async init() {
+      await client.connect();
+      await createIndexes(collections);
+    },
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+}

@@ -25,6 +25,7 @@ export const STATUS_BY_CODE = {
   access_denied: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
   request_too_large: 413,
   unsupported_media_type: 415,
   server_error: 500,

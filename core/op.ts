@@ -17,17 +17,21 @@ import type { Store } from './store/ports.js';
 import { buildApp } from './http/app.js';
 import { startPurgeJob } from './store/purge-job.js';
 import { createLogger } from './logging.js';
+import { closeNotifiers, createNotifiers } from './notify/notifiers.js';
+import { createScripting, type Scripting } from './scripts/index.js';
+import { scriptsRoutes } from './admin/scripts-routes.js';
 
 export interface Op {
   context: OpContext;
   app: FastifyInstance;
+  scripting: Scripting;
   /** Listens on config.host:config.port (0 picks a free port); resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
 export interface CreateOpOptions {
-  /** Replace the hook runner (the script registry wraps the built-ins). */
+  /** Wrap the hook runner (scripts over built-ins); benchmarks use it to observe notifications. */
   hooks?: (builtins: HookRunner, context: Omit<OpContext, 'hooks'>) => HookRunner;
   logger?: PinoLogger;
   now?: () => number;
@@ -58,22 +62,27 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     await syncStaticClients(config, store.clients, now(), options.env);
     await seedDemoUser(config, store.users, now());
 
+    const notifiers = createNotifiers(config, log);
     const base = { config, store, keys, log, now };
-    const builtins = new BuiltinHookRunner({ config, users: store.users, log });
-    const hooks = options.hooks ? options.hooks(builtins, base) : builtins;
+    const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log });
+    const scripting = await createScripting({ config, store, kek, notifiers, builtins, log, now });
+    const hooks = options.hooks ? options.hooks(scripting.hooks, base) : scripting.hooks;
     const context: OpContext = { ...base, hooks };
-    const app = await buildApp(context, log);
+    const app = await buildApp(context, log, [scriptsRoutes(scripting.service, config.adminToken)]);
     const purge = startPurgeJob(context);
 
     return {
       context,
       app,
+      scripting,
       async listen() {
         return app.listen({ host: config.host, port: config.port });
       },
       async close() {
         purge.stop();
         await app.close();
+        await scripting.close();
+        await closeNotifiers(notifiers);
         await store.close();
       },
     };

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-/** `ciba-op start [--config file]`: load configuration, start the OP, stop cleanly on signals. */
+/**
+ * The `ciba-op` command. `start [--config file]` loads the configuration, starts the OP and stops
+ * cleanly on signals; `scripts …` manages interception scripts through the admin API.
+ */
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
-import { createOp } from '../op.js';
-import { KeyEncryptionKeyError } from '../oauth/keys.js';
+import { CliError, scriptsCommand } from './scripts-command.js';
 
 async function start(options: { config?: string }): Promise<void> {
+  // Loaded here, not at the top: the scripts subcommands need none of the OP.
+  const [{ ConfigError, loadConfig }, { createOp }, { KeyEncryptionKeyError }] = await Promise.all([
+    import('../config/load.js'),
+    import('../op.js'),
+    import('../oauth/keys.js'),
+  ]);
   let op;
   try {
     const config = loadConfig(options.config ? { file: options.config } : {});
@@ -34,5 +41,12 @@ program
   .description('start the OP')
   .option('-c, --config <file>', 'JSON file overriding config/default.json (else CIBA_OP_CONFIG)')
   .action(start);
+program.addCommand(scriptsCommand());
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (!(err instanceof CliError)) throw err;
+  process.stderr.write(`ciba-op: ${err.message}\n`);
+  process.exitCode = 1;
+}

@@ -30,7 +30,17 @@ export interface Config {
   cibaGrantLifeExtraTimeSec: number;
   cibaMaxExpirationTimeAllowedSec: number;
   backchannelLoginHintClaims: string[];
-  cibaEndUserNotificationConfig: { channels: string[] } & Record<string, unknown>;
+  cibaEndUserNotificationConfig: {
+    /** Tried in order by the built-in notifyEndUser until one delivers. */
+    channels: Array<'log' | 'email' | 'sms' | 'webhook'>;
+    /** Each bundled notifier's own config shape (plugins/README.md). */
+    email?: unknown;
+    sms?: unknown;
+    push?: unknown;
+    webhook?: unknown;
+    /** Where the webhook channel posts (the deployer's backend). */
+    webhookUrl?: string;
+  };
   grantTypesSupported: string[];
   dynamicGrantTypeDefault: string[];
   dynamicRegistration: { enabled: boolean; initialAccessToken: string | null };
@@ -41,6 +51,18 @@ export interface Config {
     accessTokenLifetimeSec: number;
     idTokenLifetimeSec: number;
     refreshTokenLifetimeSec: number;
+  };
+  scriptRefreshIntervalSec: number;
+  scripts: {
+    workers: number;
+    memoryLimitMb: number;
+    cpuTimeLimitMs: number;
+    deadlineMs: number;
+    maxCapabilityCallsPerCall: number;
+    quarantineAfterCrashes: number;
+    historyLimit: number;
+    typeCheckOnPush: boolean;
+    httpAllowList: string[];
   };
   /** Static clients: RFC 7591 metadata plus `client_id` and the secret (inline or from an env var). */
   clients: Array<Record<string, unknown> & { client_id: string; client_secret?: string; client_secret_env?: string }>;

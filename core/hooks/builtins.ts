@@ -5,17 +5,44 @@
 import type { Config } from '../config/types.js';
 import type { UserRepo } from '../store/ports.js';
 import { verifySecret } from '../users/password.js';
-import type { HookInputs, HookName, HookOutputs } from './types.js';
+import type { Notifiers } from '../notify/notifiers.js';
+import type { EndUserMessage } from '../../plugins/notifier.js';
+import type { HookInputs, HookName, HookOutputs, SentMessage, UserView } from './types.js';
 
 export interface BuiltinDeps {
   config: Config;
   users: UserRepo;
-  log: { info(obj: object, msg: string): void };
+  notifiers: Notifiers;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+type NotifyInput = HookInputs['notifyEndUser'];
+
+/** Where each channel reaches this user; null when the user has no such address. */
+function recipient(channel: 'email' | 'sms' | 'webhook', user: UserView, config: Config): string | null {
+  if (channel === 'email') return user.email;
+  if (channel === 'sms') return user.phone_number;
+  return config.cibaEndUserNotificationConfig.webhookUrl ?? null;
+}
+
+function endUserMessage(to: string, input: NotifyInput): EndUserMessage {
+  const client: EndUserMessage['client'] = { id: input.client.id, name: input.client.name ?? input.client.id };
+  if (input.client.logoUri) client.logoUri = input.client.logoUri;
+  return {
+    to,
+    authReqId: input.authReqId,
+    sub: input.user.sub,
+    client,
+    scopes: input.scopes,
+    bindingMessage: input.bindingMessage,
+    link: input.link,
+    expiresAt: input.expiresAt,
+  };
 }
 
 type Builtins = { [H in HookName]: (input: HookInputs[H]) => Promise<HookOutputs[H]> };
 
-export function builtinHooks({ config, users, log }: BuiltinDeps): Builtins {
+export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Builtins {
   return {
     /** Looks the hint up by each of `backchannelLoginHintClaims` in turn; ambiguity is no match. */
     async resolveLoginHint({ kind, value }) {
@@ -42,13 +69,30 @@ export function builtinHooks({ config, users, log }: BuiltinDeps): Builtins {
     },
 
     /**
-     * Development channel only (config refuses it outside devMode): the verification link goes
-     * to the log so a developer can open it. The bundled notifiers replace this.
+     * Tries `cibaEndUserNotificationConfig.channels` in order and stops at the first delivery.
+     * `log` (devMode only, config refuses it elsewhere) writes the link to the log so a
+     * developer can open it.
      */
-    async notifyEndUser({ authReqId, user, link, bindingMessage }) {
-      if (!config.cibaEndUserNotificationConfig.channels.includes('log')) return { sent: [] };
-      log.info({ authReqId, sub: user.sub, bindingMessage, verificationLink: link }, 'dev notifier: open this link to decide');
-      return { sent: [{ channel: 'log', delivered: true }] };
+    async notifyEndUser(input) {
+      const sent: SentMessage[] = [];
+      for (const channel of config.cibaEndUserNotificationConfig.channels) {
+        if (channel === 'log') {
+          log.info({ authReqId: input.authReqId, sub: input.user.sub, bindingMessage: input.bindingMessage, verificationLink: input.link }, 'dev notifier: open this link to decide');
+          sent.push({ channel, delivered: true });
+          break;
+        }
+        const to = recipient(channel, input.user, config);
+        const notifier = notifiers[channel];
+        if (!to || !notifier) continue;
+        const result = await notifier.send(endUserMessage(to, input));
+        if (result.delivered) {
+          sent.push(result.providerMessageId ? { channel, delivered: true, providerMessageId: result.providerMessageId } : { channel, delivered: true });
+          break;
+        }
+        log.warn({ authReqId: input.authReqId, channel, error: result.error.code }, 'notification channel failed, trying the next');
+        sent.push({ channel, delivered: false, error: `${result.error.code}: ${result.error.message}` });
+      }
+      return { sent };
     },
   };
 }

@@ -38,7 +38,10 @@ class AccessLog extends LogController {
   }
 }
 
-export async function buildApp(op: OpContext, logger: FastifyServerOptions['loggerInstance']): Promise<FastifyInstance> {
+export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+
+/** `extra`: route plugins assembled elsewhere (the admin API, which needs services the protocol routes do not). */
+export async function buildApp(op: OpContext, logger: FastifyServerOptions['loggerInstance'], extra: RoutePlugin[] = []): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -66,5 +69,6 @@ export async function buildApp(op: OpContext, logger: FastifyServerOptions['logg
   await app.register(tokenRoutes);
   await app.register(userinfoRoutes);
   await app.register(enduserRoutes);
+  for (const plugin of extra) await app.register(plugin);
   return app;
 }

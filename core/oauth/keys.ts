@@ -7,9 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  CompactEncrypt,
   calculateJwkThumbprint,
-  compactDecrypt,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -19,6 +17,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import type { KeyRecord, KeyRepo } from '../store/ports.js';
+import { seal, unseal, UnsealError } from '../crypto/sealed.js';
 
 export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
 
@@ -61,9 +60,7 @@ async function generateRecord(alg: SigningAlg, kek: Uint8Array, now: number): Pr
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   const privateJwk = await exportJWK(privateKey);
-  const encryptedPrivateJwk = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(privateJwk)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
-    .encrypt(kek);
+  const encryptedPrivateJwk = await seal(JSON.stringify(privateJwk), kek, kid);
   const record: KeyRecord = {
     kid,
     alg,
@@ -77,15 +74,14 @@ async function generateRecord(alg: SigningAlg, kek: Uint8Array, now: number): Pr
 }
 
 async function decryptRecord(record: KeyRecord, kek: Uint8Array): Promise<LoadedKey> {
-  let plaintext: Uint8Array;
+  let plaintext: string;
   try {
-    ({ plaintext } = await compactDecrypt(record.encryptedPrivateJwk, kek));
-  } catch {
-    throw new KeyEncryptionKeyError(
-      `signing key ${record.kid} cannot be decrypted: the key-encryption key differs from the one it was stored with`,
-    );
+    plaintext = await unseal(record.encryptedPrivateJwk, kek);
+  } catch (err) {
+    if (err instanceof UnsealError) throw new KeyEncryptionKeyError(`signing key ${record.kid} ${err.message}`);
+    throw err;
   }
-  const jwk = JSON.parse(new TextDecoder().decode(plaintext)) as JWK;
+  const jwk = JSON.parse(plaintext) as JWK;
   const privateKey = (await importJWK(jwk, record.alg)) as CryptoKey;
   return { kid: record.kid, alg: record.alg as SigningAlg, privateKey };
 }

@@ -12,6 +12,8 @@ export const CAPABILITY_ARITY = {
   'notify.push': [1, 1],
   'notify.webhook': [1, 1],
   'users.find': [2, 2],
+  // api.users.checkUserCode(sub, code): the built-in's check, for scripts that add to it
+  'users.checkUserCode': [2, 2],
   // api.log(level?, message, fields?)
   log: [1, 3],
   'secrets.get': [1, 1],

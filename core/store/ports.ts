@@ -198,6 +198,72 @@ export interface KeyRepo {
   create(record: KeyRecord): Promise<void>;
 }
 
+/** One immutable pushed version of an interception script. */
+export interface ScriptVersionRecord {
+  name: string;
+  version: number;
+  hook: string;
+  /** TypeScript as pushed. */
+  source: string;
+  /** The ES module esbuild made of it, and its source map (errors point at TS lines). */
+  code: string;
+  sourceMap: string;
+  /** SHA-256 (hex) of `source`. */
+  checksum: string;
+  author: string;
+  createdAt: number;
+}
+
+/** A script name: its hook, which version is active, and what went wrong lately. */
+export interface ScriptRecord {
+  name: string;
+  hook: string;
+  activeVersion: number | null;
+  latestVersion: number;
+  errorCount: number;
+  lastError: { version: number; message: string; at: number } | null;
+  quarantine: { version: number; reason: string; at: number } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScriptRepo {
+  get(name: string): Promise<ScriptRecord | null>;
+  list(): Promise<ScriptRecord[]>;
+  /**
+   * Appends a version under the next number, allocated atomically (concurrent pushes get
+   * distinct numbers). Creates the script on first push. Null when the name exists for
+   * another hook: a name keeps its hook for life.
+   */
+  addVersion(version: Omit<ScriptVersionRecord, 'version'>): Promise<ScriptVersionRecord | null>;
+  getVersion(name: string, version: number): Promise<ScriptVersionRecord | null>;
+  /** Newest first. */
+  listVersions(name: string): Promise<ScriptVersionRecord[]>;
+  /** Sets (or clears, with null) the active version; clears a quarantine. Null if no such script. */
+  setActive(name: string, version: number | null, now: number): Promise<ScriptRecord | null>;
+  recordError(name: string, version: number, message: string, now: number): Promise<void>;
+  recordQuarantine(name: string, version: number, reason: string, now: number): Promise<void>;
+  /** Deletes the oldest versions beyond `keep`, never `protect`; returns how many. */
+  prune(name: string, keep: number, protect: number | null): Promise<number>;
+  /** A counter bumped on every activation, for processes that poll for hot reload. */
+  revision(): Promise<number>;
+  bumpRevision(): Promise<number>;
+  /**
+   * Calls `onChange` when the revision changes in any process, where the store can push that
+   * (MongoDB change streams); returns a stop function, or null when it cannot (then poll).
+   */
+  watchRevision(onChange: () => void): Promise<(() => Promise<void>) | null>;
+}
+
+/** Script-scoped secrets (`api.secrets.get`), sealed under the key-encryption key. */
+export interface ScriptSecretRepo {
+  set(script: string, name: string, sealed: string, now: number): Promise<void>;
+  get(script: string, name: string): Promise<string | null>;
+  /** Names only. */
+  list(script: string): Promise<string[]>;
+  delete(script: string, name: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'mongo';
   clients: ClientRepo;
@@ -205,6 +271,8 @@ export interface Store {
   authRequests: AuthRequestRepo;
   tokens: TokenRepo;
   keys: KeyRepo;
+  scripts: ScriptRepo;
+  scriptSecrets: ScriptSecretRepo;
   /** Creates indexes / opens files; idempotent. */
   init(): Promise<void>;
   /** Cheap reachability check for readiness probes. */

@@ -34,6 +34,7 @@ describe('running hooks', () => {
     const body = `
       return [
         await api.users.find('email', ctx.email),
+        await api.users.checkUserCode('sub-1', '1234'),
         await api.notify.email({ to: ctx.email }),
         await api.notify.sms({ to: '+1' }),
         await api.notify.push({ device: 'd' }),
@@ -45,6 +46,7 @@ describe('running hooks', () => {
     const result = await pool.call(hook('caps', 1, body), { email: 'a@b.c' }, { requestId: 'req-1', dryRun: true });
     expect(valueOf(result)).toEqual([
       { echo: ['email', 'a@b.c'] },
+      { echo: ['sub-1', '1234'] },
       { echo: [{ to: 'a@b.c' }] },
       { echo: [{ to: '+1' }] },
       { echo: [{ device: 'd' }] },
@@ -54,7 +56,7 @@ describe('running hooks', () => {
       { echo: ['https://allowed.example', { b: 2 }] },
     ]);
     const made = hostCalls.slice(before);
-    const order = ['users.find', 'notify.email', 'notify.sms', 'notify.push', 'notify.webhook', 'log', 'secrets.get', 'http.post'];
+    const order = ['users.find', 'users.checkUserCode', 'notify.email', 'notify.sms', 'notify.push', 'notify.webhook', 'log', 'secrets.get', 'http.post'];
     expect(made.map((call) => call.capability)).toEqual(order);
     expect([...order].sort()).toEqual(Object.keys(CAPABILITY_ARITY).sort());
     expect(made[0]).toEqual({ capability: 'users.find', args: ['email', 'a@b.c'], script: 'caps', version: 1, requestId: 'req-1', dryRun: true });

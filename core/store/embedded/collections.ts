@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as nedb from '@seald-io/nedb';
-import type { AuthRequestRecord, ClientRecord, KeyRecord, TokenRecord, UserRecord } from '../ports.js';
+import type { AuthRequestRecord, ClientRecord, KeyRecord, ScriptRecord, ScriptVersionRecord, TokenRecord, UserRecord } from '../ports.js';
 
 export type Datastore<T> = nedb.default<T>;
 
@@ -33,6 +33,10 @@ const INDEXES = {
   authRequests: [{ fieldName: 'linkHash', unique: true }, { fieldName: 'purgeAt' }],
   tokens: [{ fieldName: 'grantId' }, { fieldName: 'expiresAt' }],
   keys: [],
+  scripts: [],
+  scriptVersions: [{ fieldName: 'name' }],
+  scriptSecrets: [{ fieldName: 'script' }],
+  meta: [],
 } satisfies Record<keyof Collections, nedb.default.EnsureIndexOptions[]>;
 
 export interface Collections {
@@ -41,6 +45,10 @@ export interface Collections {
   authRequests: Datastore<AuthRequestRecord>;
   tokens: Datastore<TokenRecord>;
   keys: Datastore<KeyRecord>;
+  scripts: Datastore<ScriptRecord>;
+  scriptVersions: Datastore<ScriptVersionRecord>;
+  scriptSecrets: Datastore<{ script: string; name: string; sealed: string; updatedAt: number }>;
+  meta: Datastore<{ value: number }>;
 }
 
 /** nedb appends every write to the file; compaction rewrites it to the live documents. */
@@ -67,6 +75,10 @@ export function openCollections(options: EmbeddedStoreOptions): Collections {
     authRequests: open('authRequests'),
     tokens: open('tokens'),
     keys: open('keys'),
+    scripts: open('scripts'),
+    scriptVersions: open('scriptVersions'),
+    scriptSecrets: open('scriptSecrets'),
+    meta: open('meta'),
   };
 }
 

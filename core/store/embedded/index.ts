@@ -9,6 +9,7 @@ import { EmbeddedAuthRequestRepo } from './auth-requests.js';
 import { EmbeddedClientRepo } from './clients.js';
 import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
 import { EmbeddedKeyRepo } from './keys.js';
+import { EmbeddedScriptRepo, EmbeddedScriptSecretRepo } from './scripts.js';
 import { EmbeddedTokenRepo } from './tokens.js';
 import { EmbeddedUserRepo } from './users.js';
 
@@ -24,6 +25,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
     authRequests: new EmbeddedAuthRequestRepo(collections.authRequests),
     tokens: new EmbeddedTokenRepo(collections.tokens),
     keys: new EmbeddedKeyRepo(collections.keys),
+    scripts: new EmbeddedScriptRepo(collections.scripts, collections.scriptVersions, collections.meta),
+    scriptSecrets: new EmbeddedScriptSecretRepo(collections.scriptSecrets),
     init: () => loadCollections(collections, options.inMemory ?? false),
     async ping() {
       if (closed) throw new Error('embedded store is closed');

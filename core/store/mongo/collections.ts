@@ -2,7 +2,7 @@
  * The MongoDB collections behind the mongo adapter, their document shapes and indexes.
  */
 import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
-import type { AuthRequestRecord, ClientRecord, KeyRecord, TokenRecord, UserRecord } from '../ports.js';
+import type { AuthRequestRecord, ClientRecord, KeyRecord, ScriptRecord, ScriptVersionRecord, TokenRecord, UserRecord } from '../ports.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -25,6 +25,10 @@ export interface Collections {
   authRequests: Collection<ExpiringDoc<AuthRequestRecord>>;
   tokens: Collection<ExpiringDoc<TokenRecord>>;
   keys: Collection<Doc<KeyRecord>>;
+  scripts: Collection<Doc<ScriptRecord>>;
+  scriptVersions: Collection<Doc<ScriptVersionRecord>>;
+  scriptSecrets: Collection<Doc<{ script: string; name: string; sealed: string; updatedAt: number }>>;
+  meta: Collection<Doc<{ value: number }>>;
 }
 
 /** Besides these, `_id` is unique in every collection. */
@@ -45,6 +49,10 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 },
   ],
   keys: [],
+  scripts: [],
+  scriptVersions: [{ key: { name: 1, version: -1 }, name: 'name_version' }],
+  scriptSecrets: [{ key: { script: 1, name: 1 }, name: 'script_name' }],
+  meta: [],
 };
 
 export function connect(options: MongoStoreOptions): { client: MongoClient; db: Db; collections: Collections } {
@@ -61,6 +69,10 @@ export function connect(options: MongoStoreOptions): { client: MongoClient; db: 
       authRequests: db.collection('authRequests'),
       tokens: db.collection('tokens'),
       keys: db.collection('keys'),
+      scripts: db.collection('scripts'),
+      scriptVersions: db.collection('scriptVersions'),
+      scriptSecrets: db.collection('scriptSecrets'),
+      meta: db.collection('meta'),
     },
   };
 }

@@ -7,6 +7,7 @@ import { MongoAuthRequestRepo } from './auth-requests.js';
 import { MongoClientRepo } from './clients.js';
 import { connect, createIndexes, type MongoStoreOptions } from './collections.js';
 import { MongoKeyRepo } from './keys.js';
+import { MongoScriptRepo, MongoScriptSecretRepo } from './scripts.js';
 import { MongoTokenRepo } from './tokens.js';
 import { MongoUserRepo } from './users.js';
 
@@ -21,6 +22,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     authRequests: new MongoAuthRequestRepo(collections.authRequests),
     tokens: new MongoTokenRepo(collections.tokens),
     keys: new MongoKeyRepo(collections.keys),
+    scripts: new MongoScriptRepo(collections.scripts, collections.scriptVersions, collections.meta, db),
+    scriptSecrets: new MongoScriptSecretRepo(collections.scriptSecrets),
     async init() {
       await client.connect();
       await createIndexes(collections);

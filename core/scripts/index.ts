@@ -1,0 +1,65 @@
+/**
+ * Interception scripts, assembled: the sandbox (started lazily), the capabilities it reaches,
+ * the registry that follows activations, the hook runner the protocol code calls, and the
+ * service behind the admin API.
+ */
+import type { Config } from '../config/types.js';
+import type { Logger } from '../context.js';
+import type { HookInputs, HookName, HookOutputs, HookRunner } from '../hooks/types.js';
+import type { Store } from '../store/ports.js';
+import type { Notifiers } from '../notify/notifiers.js';
+import { CapabilityHost } from './capabilities.js';
+import { ScriptedHookRunner } from './hook-runner.js';
+import { LazySandbox } from './lazy-sandbox.js';
+import { ScriptRegistry } from './registry.js';
+import { ScriptService } from './service.js';
+
+export interface Scripting {
+  hooks: HookRunner;
+  service: ScriptService;
+  sandbox: LazySandbox;
+  close(): Promise<void>;
+}
+
+export interface ScriptingDeps {
+  config: Config;
+  store: Store;
+  kek: Uint8Array;
+  notifiers: Notifiers;
+  builtins: { run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> };
+  log: Logger;
+  now(): number;
+}
+
+export async function createScripting({ config, store, kek, notifiers, builtins, log, now }: ScriptingDeps): Promise<Scripting> {
+  const capabilities = new CapabilityHost({
+    users: store.users,
+    secrets: store.scriptSecrets,
+    kek,
+    notifiers,
+    httpAllowList: config.scripts.httpAllowList,
+    allowLoopbackHttp: config.devMode,
+    log,
+  });
+  const { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes } = config.scripts;
+  const sandbox = new LazySandbox(
+    { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes },
+    capabilities.handle,
+    store.scripts,
+    log,
+    now,
+  );
+  const registry = new ScriptRegistry(store.scripts, sandbox, log);
+  await registry.watch(config.scriptRefreshIntervalSec);
+  const hooks = new ScriptedHookRunner(builtins, registry, sandbox, store.scripts, log, now);
+  const service = new ScriptService({ config, scripts: store.scripts, secrets: store.scriptSecrets, kek, sandbox, capabilities, registry, log, now });
+  return {
+    hooks,
+    service,
+    sandbox,
+    async close() {
+      await registry.close();
+      await sandbox.close();
+    },
+  };
+}

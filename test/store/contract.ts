@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuplicateKeyError, type AuthRequestState, type Store } from '../../core/store/ports.js';
 import { DEFAULT_LIMIT } from '../../core/store/queries.js';
+import { describeScriptRepos } from './scripts-contract.js';
 import { MINUTE, T0, authRequestRecord, clientRecord, keyRecord, tokenRecord, uid, userRecord } from './fixtures.js';
 
 /**
@@ -36,6 +37,8 @@ export function runStoreContract(
       expect(Object.keys(record!)).not.toContain('_id');
       expect(Object.keys(record!)).not.toContain('expireAt');
     }
+
+    describeScriptRepos(() => store);
 
     describe('store', () => {
       it('pings, and init() is idempotent', async () => {

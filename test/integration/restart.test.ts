@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { KeyEncryptionKeyError } from '../../core/oauth/keys.js';
 import { basic, decideViaLink, postForm, startOp } from '../support/op.js';
 
 describe('restart on the same data dir', () => {
@@ -34,5 +36,15 @@ describe('restart on the same data dir', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('refuses to start with a key-encryption key other than the one the keys were sealed with', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ciba-kek-'));
+    const key = () => randomBytes(32).toString('base64url');
+    const first = await startOp({ dataDir, config: { keys: { encryptionKey: key() } } });
+    await first.close();
+    const failure = await startOp({ dataDir, config: { keys: { encryptionKey: key() } } }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(KeyEncryptionKeyError);
+    expect((failure as Error).message).toMatch(/cannot be decrypted: the key-encryption key differs/);
   });
 });

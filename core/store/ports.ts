@@ -264,6 +264,80 @@ export interface ScriptSecretRepo {
   delete(script: string, name: string): Promise<boolean>;
 }
 
+/**
+ * Failed authentication attempts counted under one key (`user:<sub>`, `request:<auth_req_id>`)
+ * and the lock they led to. Counting happens within a window that the first failure opens.
+ */
+export interface FailureCounterRecord {
+  key: string;
+  /** Failures within the current window. */
+  failures: number;
+  windowEndsAt: number;
+  /** Set by the failure that reached the policy's maximum; attempts are refused until then. */
+  lockedUntil: number | null;
+  /** The record may be deleted after this: its window and its lock are both over. */
+  purgeAt: number;
+}
+
+export interface FailurePolicy {
+  /** The failure that brings the window's count to this locks the key. */
+  maxFailures: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+export interface FailureCounterRepo {
+  get(key: string): Promise<FailureCounterRecord | null>;
+  /**
+   * Counts one failure at `now`, atomically, so concurrent failures each count: a failure
+   * after the window ended opens a new one; the failure that reaches `maxFailures` sets
+   * `lockedUntil = now + lockMs` and starts counting afresh. Returns the record as it left it.
+   */
+  recordFailure(key: string, now: number, policy: FailurePolicy): Promise<FailureCounterRecord>;
+  /** Forgets the key's failures and lock (after a successful sign-in). */
+  clear(key: string): Promise<void>;
+  purge(now: number): Promise<number>;
+}
+
+/** An authenticator app's registration: where the user's device is reached. */
+export interface DeviceRecord {
+  /** Derived from sub, channel and address (core/devices), so a re-registration finds its device. */
+  id: string;
+  sub: string;
+  /** Shown to the user when listing devices ("Jane's Pixel"). */
+  name: string;
+  /** `push`: FCM device token; `webhook`: an https URL the deployer's app backend serves. */
+  channel: 'push' | 'webhook';
+  address: string;
+  createdAt: number;
+}
+
+export interface DeviceRepo {
+  /** Fails with `DuplicateKeyError` when the id exists. */
+  create(record: DeviceRecord): Promise<void>;
+  get(id: string): Promise<DeviceRecord | null>;
+  /** The user's devices, oldest first. */
+  listBySub(sub: string): Promise<DeviceRecord[]>;
+  /** Removes the user's device; false when the user has no device with that id. */
+  delete(sub: string, id: string): Promise<boolean>;
+}
+
+/** A one-time code an operator hands a user to register a device without a password. */
+export interface EnrollmentCodeRecord {
+  /** base64url SHA-256 of the code; the code itself is never stored. */
+  digest: string;
+  sub: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface EnrollmentCodeRepo {
+  create(record: EnrollmentCodeRecord): Promise<void>;
+  /** Uses a code up exactly once: removes and returns it if unexpired at `now`, else null. */
+  consume(digest: string, now: number): Promise<EnrollmentCodeRecord | null>;
+  purge(now: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'mongo';
   clients: ClientRepo;
@@ -273,6 +347,9 @@ export interface Store {
   keys: KeyRepo;
   scripts: ScriptRepo;
   scriptSecrets: ScriptSecretRepo;
+  failureCounters: FailureCounterRepo;
+  devices: DeviceRepo;
+  enrollmentCodes: EnrollmentCodeRepo;
   /** Creates indexes / opens files; idempotent. */
   init(): Promise<void>;
   /** Cheap reachability check for readiness probes. */

@@ -1,14 +1,16 @@
 /**
- * Deletes auth requests and tokens past their retention. MongoDB's TTL indexes do the same on
- * their own; the job is cheap there and keeps the embedded store bounded.
+ * Deletes auth requests, tokens, failure counters and enrollment codes past their retention.
+ * MongoDB's TTL indexes do the same on their own; the job is cheap there and keeps the embedded
+ * store bounded.
  */
 import type { OpContext } from '../context.js';
 
 export function startPurgeJob(op: Pick<OpContext, 'config' | 'store' | 'log' | 'now'>): { stop(): void } {
   const timer = setInterval(() => {
     const now = op.now();
-    Promise.all([op.store.authRequests.purge(now), op.store.tokens.purge(now)]).catch((err: unknown) =>
-      op.log.error({ err }, 'purge job failed'),
+    const { authRequests, tokens, failureCounters, enrollmentCodes } = op.store;
+    Promise.all([authRequests.purge(now), tokens.purge(now), failureCounters.purge(now), enrollmentCodes.purge(now)]).catch(
+      (err: unknown) => op.log.error({ err }, 'purge job failed'),
     );
   }, op.config.backchannelRequestsProcessorJobIntervalSec * 1000);
   timer.unref();

@@ -7,6 +7,7 @@ import { DuplicateKeyError, type AuthRequestState, type Store } from '../../core
 import { DEFAULT_LIMIT } from '../../core/store/queries.js';
 import { describeScriptRepos } from './scripts-contract.js';
 import { MINUTE, T0, authRequestRecord, clientRecord, keyRecord, tokenRecord, uid, userRecord } from './fixtures.js';
+import { runEnduserStoreContract } from './enduser-contract.js';
 
 /**
  * @param makeStore opens a fresh, empty, initialised store (called before every test).
@@ -468,6 +469,8 @@ export function runStoreContract(
         expect(await store.tokens.get(boundary.digest)).toEqual(boundary);
       });
     });
+
+    runEnduserStoreContract(() => store);
 
     describe('keys', () => {
       it('lists keys oldest first and refuses a duplicate kid', async () => {

@@ -5,7 +5,18 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as nedb from '@seald-io/nedb';
-import type { AuthRequestRecord, ClientRecord, KeyRecord, ScriptRecord, ScriptVersionRecord, TokenRecord, UserRecord } from '../ports.js';
+import type {
+  AuthRequestRecord,
+  ClientRecord,
+  DeviceRecord,
+  EnrollmentCodeRecord,
+  FailureCounterRecord,
+  KeyRecord,
+  ScriptRecord,
+  ScriptVersionRecord,
+  TokenRecord,
+  UserRecord,
+} from '../ports.js';
 
 export type Datastore<T> = nedb.default<T>;
 
@@ -37,6 +48,9 @@ const INDEXES = {
   scriptVersions: [{ fieldName: 'name' }],
   scriptSecrets: [{ fieldName: 'script' }],
   meta: [],
+  failureCounters: [{ fieldName: 'purgeAt' }],
+  devices: [{ fieldName: 'sub' }],
+  enrollmentCodes: [{ fieldName: 'expiresAt' }],
 } satisfies Record<keyof Collections, nedb.default.EnsureIndexOptions[]>;
 
 export interface Collections {
@@ -49,6 +63,9 @@ export interface Collections {
   scriptVersions: Datastore<ScriptVersionRecord>;
   scriptSecrets: Datastore<{ script: string; name: string; sealed: string; updatedAt: number }>;
   meta: Datastore<{ value: number }>;
+  failureCounters: Datastore<FailureCounterRecord>;
+  devices: Datastore<DeviceRecord>;
+  enrollmentCodes: Datastore<EnrollmentCodeRecord>;
 }
 
 /** nedb appends every write to the file; compaction rewrites it to the live documents. */
@@ -79,6 +96,9 @@ export function openCollections(options: EmbeddedStoreOptions): Collections {
     scriptVersions: open('scriptVersions'),
     scriptSecrets: open('scriptSecrets'),
     meta: open('meta'),
+    failureCounters: open('failureCounters'),
+    devices: open('devices'),
+    enrollmentCodes: open('enrollmentCodes'),
   };
 }
 

@@ -7,6 +7,9 @@
 import type { Store } from '../ports.js';
 import { EmbeddedAuthRequestRepo } from './auth-requests.js';
 import { EmbeddedClientRepo } from './clients.js';
+import { EmbeddedDeviceRepo } from './devices.js';
+import { EmbeddedEnrollmentCodeRepo } from './enrollment-codes.js';
+import { EmbeddedFailureCounterRepo } from './failure-counters.js';
 import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
 import { EmbeddedKeyRepo } from './keys.js';
 import { EmbeddedScriptRepo, EmbeddedScriptSecretRepo } from './scripts.js';
@@ -27,6 +30,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
     keys: new EmbeddedKeyRepo(collections.keys),
     scripts: new EmbeddedScriptRepo(collections.scripts, collections.scriptVersions, collections.meta),
     scriptSecrets: new EmbeddedScriptSecretRepo(collections.scriptSecrets),
+    failureCounters: new EmbeddedFailureCounterRepo(collections.failureCounters),
+    devices: new EmbeddedDeviceRepo(collections.devices),
+    enrollmentCodes: new EmbeddedEnrollmentCodeRepo(collections.enrollmentCodes),
     init: () => loadCollections(collections, options.inMemory ?? false),
     async ping() {
       if (closed) throw new Error('embedded store is closed');

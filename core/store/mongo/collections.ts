@@ -2,7 +2,18 @@
  * The MongoDB collections behind the mongo adapter, their document shapes and indexes.
  */
 import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
-import type { AuthRequestRecord, ClientRecord, KeyRecord, ScriptRecord, ScriptVersionRecord, TokenRecord, UserRecord } from '../ports.js';
+import type {
+  AuthRequestRecord,
+  ClientRecord,
+  DeviceRecord,
+  EnrollmentCodeRecord,
+  FailureCounterRecord,
+  KeyRecord,
+  ScriptRecord,
+  ScriptVersionRecord,
+  TokenRecord,
+  UserRecord,
+} from '../ports.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -15,7 +26,8 @@ export type Doc<T> = T & { _id: string };
 /**
  * TTL indexes need BSON dates and the ports speak epoch ms, so records that MongoDB may delete
  * by itself carry a parallel `expireAt` date, written once at insert and never returned:
- * `purgeAt` for auth requests, `expiresAt` for tokens — fields no update ever changes.
+ * `purgeAt` for auth requests, `expiresAt` for tokens and enrollment codes — fields no update
+ * ever changes — and failure counters, whose pipeline update rewrites both together.
  */
 export type ExpiringDoc<T> = Doc<T> & { expireAt: Date };
 
@@ -29,6 +41,9 @@ export interface Collections {
   scriptVersions: Collection<Doc<ScriptVersionRecord>>;
   scriptSecrets: Collection<Doc<{ script: string; name: string; sealed: string; updatedAt: number }>>;
   meta: Collection<Doc<{ value: number }>>;
+  failureCounters: Collection<ExpiringDoc<FailureCounterRecord>>;
+  devices: Collection<Doc<DeviceRecord>>;
+  enrollmentCodes: Collection<ExpiringDoc<EnrollmentCodeRecord>>;
 }
 
 /** Besides these, `_id` is unique in every collection. */
@@ -53,6 +68,10 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   scriptVersions: [{ key: { name: 1, version: -1 }, name: 'name_version' }],
   scriptSecrets: [{ key: { script: 1, name: 1 }, name: 'script_name' }],
   meta: [],
+  // Its expireAt follows purgeAt, which every recorded failure rewrites.
+  failureCounters: [{ key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 }],
+  devices: [{ key: { sub: 1, createdAt: 1 }, name: 'sub_createdAt' }],
+  enrollmentCodes: [{ key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 }],
 };
 
 export function connect(options: MongoStoreOptions): { client: MongoClient; db: Db; collections: Collections } {
@@ -73,6 +92,9 @@ export function connect(options: MongoStoreOptions): { client: MongoClient; db: 
       scriptVersions: db.collection('scriptVersions'),
       scriptSecrets: db.collection('scriptSecrets'),
       meta: db.collection('meta'),
+      failureCounters: db.collection('failureCounters'),
+      devices: db.collection('devices'),
+      enrollmentCodes: db.collection('enrollmentCodes'),
     },
   };
 }

@@ -5,6 +5,9 @@
 import type { Store } from '../ports.js';
 import { MongoAuthRequestRepo } from './auth-requests.js';
 import { MongoClientRepo } from './clients.js';
+import { MongoDeviceRepo } from './devices.js';
+import { MongoEnrollmentCodeRepo } from './enrollment-codes.js';
+import { MongoFailureCounterRepo } from './failure-counters.js';
 import { connect, createIndexes, type MongoStoreOptions } from './collections.js';
 import { MongoKeyRepo } from './keys.js';
 import { MongoScriptRepo, MongoScriptSecretRepo } from './scripts.js';
@@ -24,6 +27,9 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     keys: new MongoKeyRepo(collections.keys),
     scripts: new MongoScriptRepo(collections.scripts, collections.scriptVersions, collections.meta, db),
     scriptSecrets: new MongoScriptSecretRepo(collections.scriptSecrets),
+    failureCounters: new MongoFailureCounterRepo(collections.failureCounters),
+    devices: new MongoDeviceRepo(collections.devices),
+    enrollmentCodes: new MongoEnrollmentCodeRepo(collections.enrollmentCodes),
     async init() {
       await client.connect();
       await createIndexes(collections);

@@ -20,6 +20,7 @@ import { createLogger } from './logging.js';
 import { closeNotifiers, createNotifiers } from './notify/notifiers.js';
 import { createScripting, type Scripting } from './scripts/index.js';
 import { scriptsRoutes } from './admin/scripts-routes.js';
+import { enrollmentRoutes } from './admin/enrollment-routes.js';
 
 export interface Op {
   context: OpContext;
@@ -68,7 +69,7 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     const scripting = await createScripting({ config, store, kek, notifiers, builtins, log, now });
     const hooks = options.hooks ? options.hooks(scripting.hooks, base) : scripting.hooks;
     const context: OpContext = { ...base, hooks };
-    const app = await buildApp(context, log, [scriptsRoutes(scripting.service, config.adminToken)]);
+    const app = await buildApp(context, log, [scriptsRoutes(scripting.service, config.adminToken), enrollmentRoutes(context)]);
     const purge = startPurgeJob(context);
 
     return {

@@ -60,6 +60,15 @@ declare module 'ciba-op/script' {
   }
   export type ValidateBindingMessageResult = { ok: true } | HookError<'invalid_binding_message'>;
 
+  /** A device the user registered (an authenticator app), reached on its channel at `address`. */
+  export interface Device {
+    id: string;
+    name: string;
+    /** `push`: `address` is an FCM device token (`api.notify.push`); `webhook`: an https URL (`api.notify.webhook`). */
+    channel: 'push' | 'webhook';
+    address: string;
+  }
+
   export interface NotifyEndUserContext {
     authReqId: string;
     user: User;
@@ -71,6 +80,8 @@ declare module 'ciba-op/script' {
     link: string;
     /** Epoch milliseconds. */
     expiresAt: number;
+    /** The user's registered devices, oldest first (at most 10). */
+    devices: Device[];
   }
   export interface SentMessage {
     channel: string;

@@ -1,11 +1,13 @@
 /**
- * Bundled default for the notifyEndUser hook: tries the user's channels in ORDER and stops at
- * the first that delivers, recording every attempt. (The built-in does the same with the order
- * in `cibaEndUserNotificationConfig.channels`.) Failures are results, not exceptions, so
- * falling through needs no try/catch. If nothing is delivered the auth request fails and the
- * client is told the end-user could not be reached.
+ * Bundled default for the notifyEndUser hook. The user's registered devices come first (the
+ * authenticator apps they enrolled): each is sent the request, since any of them may be the
+ * phone in their hand. When none of them took it, the user's channels are tried in ORDER until
+ * one delivers. (The built-in does the same with the order in
+ * `cibaEndUserNotificationConfig.channels`.) Every attempt is recorded; failures are results,
+ * not exceptions, so falling through needs no try/catch. If nothing is delivered the auth
+ * request fails and the client is told the end-user could not be reached.
  */
-import type { Channel, EndUserMessage, NotifyEndUser, NotifyEndUserContext, SentMessage, User } from 'ciba-op/script';
+import type { Channel, EndUserMessage, NotifyEndUser, NotifyEndUserContext, NotifyResult, SentMessage, User } from 'ciba-op/script';
 
 const ORDER: Channel[] = ['sms', 'email'];
 
@@ -28,18 +30,26 @@ function message(to: string, ctx: NotifyEndUserContext): EndUserMessage {
   };
 }
 
+function record(result: NotifyResult): SentMessage {
+  if (result.delivered) {
+    return { channel: result.channel, delivered: true, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) };
+  }
+  return { channel: result.channel, delivered: false, error: `${result.error.code}: ${result.error.message}` };
+}
+
 export const notifyEndUser: NotifyEndUser = async (ctx, api) => {
   const sent: SentMessage[] = [];
+  for (const device of ctx.devices) {
+    sent.push(record(await api.notify[device.channel](message(device.address, ctx))));
+  }
+  if (sent.some((m) => m.delivered)) return { sent };
   for (const channel of ORDER) {
     const to = recipient(channel, ctx.user);
     if (!to) continue;
     const result = await api.notify[channel](message(to, ctx));
-    if (result.delivered) {
-      sent.push({ channel, delivered: true, ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) });
-      break;
-    }
+    sent.push(record(result));
+    if (result.delivered) break;
     await api.log('warn', 'channel failed, trying the next', { channel, code: result.error.code });
-    sent.push({ channel, delivered: false, error: `${result.error.code}: ${result.error.message}` });
   }
   return { sent };
 };

@@ -9,9 +9,10 @@ import type { FormParams } from '../http/form.js';
 import type { AuthRequestRecord, ClientRecord, UserRecord } from '../store/ports.js';
 import { CIBA_GRANT, REFRESH_GRANT } from '../oauth/client-metadata.js';
 import { digest, randomToken } from '../oauth/secrets.js';
-import { clientView, userView } from '../hooks/views.js';
+import { clientView, deviceView, userView } from '../hooks/views.js';
 import type { HintKind, HookMeta } from '../hooks/types.js';
 import { verificationUrl } from './verification-link.js';
+import { recordUserFailure, userLockedUntil } from '../users/lockout.js';
 
 const HINTS: readonly HintKind[] = ['login_hint', 'login_hint_token', 'id_token_hint'];
 /** RFC 6750 b64token: what a Bearer credential may contain. */
@@ -116,7 +117,23 @@ const resolveUser: Step = async (req, op) => {
   req.user = user;
 };
 
-/** Demanded only when the OP supports user codes and the client registered for them (CIBA §7.1). */
+/**
+ * A locked user (too many wrong passwords or user codes, core/users/lockout.ts) cannot be sent
+ * a request either: CIBA must not become the way around a lockout. `access_denied` (403) is
+ * the code CIBA §13 gives for the OP refusing the request; `unknown_user_id` would be untrue.
+ * It comes after user resolution because only a known user can be locked, and before the
+ * user code so that a locked user's code cannot be tried.
+ */
+const refuseLockedUser: Step = async (req, op) => {
+  if ((await userLockedUntil(op, (req.user as UserRecord).sub)) !== null) {
+    throw oauthError('access_denied', 'the end-user is temporarily locked after too many failed authentication attempts');
+  }
+};
+
+/**
+ * Demanded only when the OP supports user codes and the client registered for them (CIBA §7.1).
+ * A wrong code counts against the user like a wrong password, so user codes cannot be guessed.
+ */
 const checkUserCode: Step = async (req, op) => {
   if (!op.config.backchannelUserCodeParameterSupported || !req.client.metadata.backchannel_user_code_parameter) return;
   const code = req.params.get('user_code');
@@ -126,7 +143,10 @@ const checkUserCode: Step = async (req, op) => {
     { user: userView(req.user as UserRecord), code, client: clientView(req.client) },
     req.meta,
   );
-  if ('error' in outcome) throw oauthError('invalid_user_code', outcome.error_description ?? 'the user_code is not valid');
+  if ('error' in outcome) {
+    await recordUserFailure(op, (req.user as UserRecord).sub);
+    throw oauthError('invalid_user_code', outcome.error_description ?? 'the user_code is not valid');
+  }
 };
 
 const checkBindingMessage: Step = async (req, op) => {
@@ -149,6 +169,7 @@ const STEPS: readonly Step[] = [
   checkNotificationToken,
   requireExactlyOneHint,
   resolveUser,
+  refuseLockedUser,
   checkUserCode,
   checkBindingMessage,
 ];
@@ -249,6 +270,7 @@ async function notifyEndUser(
         bindingMessage: record.bindingMessage,
         link,
         expiresAt: record.expiresAt,
+        devices: (await op.store.devices.listBySub(user.sub)).map(deviceView),
       },
       meta,
     );

@@ -19,20 +19,18 @@ export interface Authentication {
   amr: string[];
 }
 
+/** Approving records how the end-user authenticated; denying needs only the link. */
+export type Decision = { approve: true; authentication: Authentication } | { approve: false };
+
 /** Null when the request stopped being pending or expired meanwhile (a racing decision won). */
-export async function decide(
-  op: OpContext,
-  record: AuthRequestRecord,
-  approve: boolean,
-  authentication: Authentication,
-): Promise<AuthRequestRecord | null> {
+export async function decide(op: OpContext, record: AuthRequestRecord, decision: Decision): Promise<AuthRequestRecord | null> {
   const now = op.now();
   return op.store.authRequests.transition(
     record.id,
     ['pending'],
-    approve ? 'approved' : 'denied',
-    approve
-      ? { decidedAt: now, authTime: now, acr: authentication.acr, amr: authentication.amr }
+    decision.approve ? 'approved' : 'denied',
+    decision.approve
+      ? { decidedAt: now, authTime: now, acr: decision.authentication.acr, amr: decision.authentication.amr }
       : { decidedAt: now, reason: 'the end-user denied the request' },
     now,
   );

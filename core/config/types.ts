@@ -52,6 +52,20 @@ export interface Config {
     idTokenLifetimeSec: number;
     refreshTokenLifetimeSec: number;
   };
+  /** Path of the device registration endpoint under the issuer; null: no device registration. */
+  backchannelDeviceRegistrationEndpoint: string | null;
+  enduser: {
+    /** Replaces or adds page templates and messages (see core/enduser/templates.ts). */
+    templatesDir: string | null;
+    defaultLocale: string;
+    lockout: {
+      maxFailuresPerUser: number;
+      maxFailuresPerRequest: number;
+      failureWindowSec: number;
+      lockoutSec: number;
+    };
+    devices: { maxPerUser: number; enrollmentCodeLifetimeSec: number };
+  };
   scriptRefreshIntervalSec: number;
   scripts: {
     workers: number;

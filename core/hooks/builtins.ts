@@ -6,7 +6,7 @@ import type { Config } from '../config/types.js';
 import type { UserRepo } from '../store/ports.js';
 import { verifySecret } from '../users/password.js';
 import type { Notifiers } from '../notify/notifiers.js';
-import type { EndUserMessage } from '../../plugins/notifier.js';
+import type { Channel, EndUserMessage } from '../../plugins/notifier.js';
 import type { HookInputs, HookName, HookOutputs, SentMessage, UserView } from './types.js';
 
 export interface BuiltinDeps {
@@ -43,6 +43,18 @@ function endUserMessage(to: string, input: NotifyInput): EndUserMessage {
 type Builtins = { [H in HookName]: (input: HookInputs[H]) => Promise<HookOutputs[H]> };
 
 export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Builtins {
+  /** One message on one channel; a failure is recorded and logged, never thrown. */
+  async function attempt(channel: Channel, to: string, input: NotifyInput): Promise<SentMessage> {
+    const notifier = notifiers[channel];
+    if (!notifier) return { channel, delivered: false, error: `invalid: the ${channel} channel is not configured` };
+    const result = await notifier.send(endUserMessage(to, input));
+    if (result.delivered) {
+      return result.providerMessageId ? { channel, delivered: true, providerMessageId: result.providerMessageId } : { channel, delivered: true };
+    }
+    log.warn({ authReqId: input.authReqId, channel, error: result.error.code }, 'notification channel failed, trying the next');
+    return { channel, delivered: false, error: `${result.error.code}: ${result.error.message}` };
+  }
+
   return {
     /** Looks the hint up by each of `backchannelLoginHintClaims` in turn; ambiguity is no match. */
     async resolveLoginHint({ kind, value }) {
@@ -69,12 +81,16 @@ export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Bu
     },
 
     /**
-     * Tries `cibaEndUserNotificationConfig.channels` in order and stops at the first delivery.
+     * Registered devices first: every one is the user's own authenticator app, so each is sent
+     * the request. When none delivered (or there are none), tries
+     * `cibaEndUserNotificationConfig.channels` in order and stops at the first delivery.
      * `log` (devMode only, config refuses it elsewhere) writes the link to the log so a
      * developer can open it.
      */
     async notifyEndUser(input) {
       const sent: SentMessage[] = [];
+      for (const device of input.devices) sent.push(await attempt(device.channel, device.address, input));
+      if (sent.some((m) => m.delivered)) return { sent };
       for (const channel of config.cibaEndUserNotificationConfig.channels) {
         if (channel === 'log') {
           log.info({ authReqId: input.authReqId, sub: input.user.sub, bindingMessage: input.bindingMessage, verificationLink: input.link }, 'dev notifier: open this link to decide');
@@ -82,15 +98,10 @@ export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Bu
           break;
         }
         const to = recipient(channel, input.user, config);
-        const notifier = notifiers[channel];
-        if (!to || !notifier) continue;
-        const result = await notifier.send(endUserMessage(to, input));
-        if (result.delivered) {
-          sent.push(result.providerMessageId ? { channel, delivered: true, providerMessageId: result.providerMessageId } : { channel, delivered: true });
-          break;
-        }
-        log.warn({ authReqId: input.authReqId, channel, error: result.error.code }, 'notification channel failed, trying the next');
-        sent.push({ channel, delivered: false, error: `${result.error.code}: ${result.error.message}` });
+        if (!to || !notifiers[channel]) continue;
+        const result = await attempt(channel, to, input);
+        sent.push(result);
+        if (result.delivered) break;
       }
       return { sent };
     },

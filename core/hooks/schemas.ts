@@ -27,6 +27,13 @@ const user = {
   },
 } as const;
 
+const device = {
+  type: 'object',
+  required: ['id', 'name', 'channel', 'address'],
+  additionalProperties: false,
+  properties: { id: { type: 'string' }, name: { type: 'string' }, channel: { enum: ['push', 'webhook'] }, address: { type: 'string' } },
+} as const;
+
 const strings = { type: 'array', items: { type: 'string' } } as const;
 
 function errorOutput(codes: readonly string[]) {
@@ -86,7 +93,7 @@ export const HOOK_SCHEMAS = {
   notifyEndUser: {
     input: {
       type: 'object',
-      required: ['authReqId', 'user', 'client', 'scopes', 'acrValues', 'bindingMessage', 'link', 'expiresAt'],
+      required: ['authReqId', 'user', 'client', 'scopes', 'acrValues', 'bindingMessage', 'link', 'expiresAt', 'devices'],
       additionalProperties: false,
       properties: {
         authReqId: { type: 'string' },
@@ -97,6 +104,7 @@ export const HOOK_SCHEMAS = {
         bindingMessage: { type: ['string', 'null'] },
         link: { type: 'string' },
         expiresAt: { type: 'number' },
+        devices: { type: 'array', maxItems: 10, items: device },
       },
     },
     output: {

@@ -19,6 +19,15 @@ export interface UserView {
   claims: Record<string, unknown>;
 }
 
+/** A device the user registered through the device registration endpoint. */
+export interface DeviceView {
+  id: string;
+  name: string;
+  /** `push`: `address` is an FCM device token; `webhook`: an https URL. */
+  channel: 'push' | 'webhook';
+  address: string;
+}
+
 export type HintKind = 'login_hint' | 'login_hint_token' | 'id_token_hint';
 
 export interface HookError<Code extends string> {
@@ -40,6 +49,8 @@ export interface HookInputs {
     /** The one-time verification URL: a secret, never logged. */
     link: string;
     expiresAt: number;
+    /** The user's registered devices, oldest first; the built-in notifies them before any channel. */
+    devices: DeviceView[];
   };
 }
 

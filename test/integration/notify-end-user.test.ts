@@ -6,44 +6,17 @@
  * The bundled default script does the same inside the sandbox.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromRoot } from '../../core/paths.js';
 import { json, startHttpsPeer, type HttpsPeer } from '../plugins/support/https-peer.js';
 import { testTls } from '../plugins/support/tls.js';
 import { basic, decideViaLink, postForm, startOp, type TestOp } from '../support/op.js';
+import { startSmtp, type Smtp } from '../support/smtp.js';
 import { CIBA, TEST_CLIENTS } from './clients.js';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const ADMIN = 'n'.repeat(40);
-
-interface Smtp {
-  port: number;
-  mails: ParsedMail[];
-  close(): Promise<void>;
-}
-
-async function startSmtp(): Promise<Smtp> {
-  const { key, cert } = testTls();
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    key,
-    cert,
-    logger: false,
-    authOptional: true,
-    closeTimeout: 100,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((mail) => {
-        mails.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 /** Twilio's Messages API: refuses numbers starting +1555000 (error 21211), accepts others. */
 async function startTwilio(): Promise<HttpsPeer> {

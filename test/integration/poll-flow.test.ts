@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createHash } from 'node:crypto';
 import { DEMO_CLIENT } from '../../core/dev-seed.js';
-import { decideViaLink, startOp, type TestOp } from '../support/op.js';
+import { decideViaLink, openLink, startOp, type TestOp } from '../support/op.js';
 
 function halfHash(value: string): string {
   return createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
@@ -38,7 +38,7 @@ describe('poll flow with openid-client', () => {
     expect(ack.interval).toBe(1);
 
     const link = await t.linkFor(ack.auth_req_id);
-    const page = await fetch(link).then((r) => r.text());
+    const page = (await openLink(link)).html;
     expect(page).toContain('W4SCT');
     expect(page).toContain('Demo RP');
     const decision = await decideViaLink(link, 'approve');

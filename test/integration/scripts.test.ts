@@ -227,7 +227,7 @@ describe('interception scripts through the HTTP flow', () => {
     const input = {
       authReqId: 'req-1', user: { sub: 'hank', username: 'hank', email: 'hank@example.com', phone_number: null, claims: {} },
       client: { id: 'poll', name: 'Poll RP', logoUri: null }, scopes: ['openid'], acrValues: [], bindingMessage: 'B-1',
-      link: 'https://op.example/verify?token=t', expiresAt: Date.now() + 60_000,
+      link: 'https://op.example/verify?token=t', expiresAt: Date.now() + 60_000, devices: [],
     };
     const res = await adminCall(t, 'POST', '/admin/scripts/notifier/test', { input });
     expect(res.status).toBe(200);

@@ -126,18 +126,37 @@ export function basic(clientId: string, secret: string): Record<string, string> 
   return { authorization: `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}` };
 }
 
-/** Approves or denies through the real verification page: GET it, then POST its form. */
-export async function decideViaLink(link: string, decision: 'approve' | 'deny'): Promise<{ status: number; html: string }> {
-  const page = await fetch(link);
-  const html = await page.text();
-  if (page.status !== 200) return { status: page.status, html };
-  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('verification page has no token field');
-  const action = new URL('/verify', link);
-  const res = await fetch(action, {
+/**
+ * Opens a verification link as a browser would: the link sets the link cookie and redirects to
+ * the page, which is fetched with that cookie. `html` is the page (or the neutral dead-link page).
+ */
+export async function openLink(link: string): Promise<{ status: number; html: string; cookie: string; pageUrl: URL }> {
+  const opened = await fetch(link, { redirect: 'manual' });
+  const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const pageUrl = new URL(opened.headers.get('location') ?? link, link);
+  if (opened.status !== 303) return { status: opened.status, html: await opened.text(), cookie, pageUrl };
+  const page = await fetch(pageUrl, { headers: { cookie } });
+  return { status: page.status, html: await page.text(), cookie, pageUrl };
+}
+
+/**
+ * Approves or denies through the real verification page: open the link, POST the page's form
+ * with the cookie and the page's CSRF token — and the credentials, when the request's acr asks
+ * for a password.
+ */
+export async function decideViaLink(
+  link: string,
+  decision: 'approve' | 'deny',
+  credentials?: { username: string; password: string },
+): Promise<{ status: number; html: string }> {
+  const { status, html, cookie, pageUrl } = await openLink(link);
+  if (status !== 200) return { status, html };
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrf) throw new Error('verification page has no csrf field');
+  const res = await fetch(pageUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, decision }),
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, decision, ...credentials }),
   });
   return { status: res.status, html: await res.text() };
 }

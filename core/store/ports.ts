@@ -16,21 +16,41 @@ export interface ClientMetadata {
   contacts?: string[];
   grant_types: string[];
   response_types: string[];
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  token_endpoint_auth_method: ClientAuthMethod;
+  /** The one alg the client signs its assertions with, when it registered one. */
+  token_endpoint_auth_signing_alg?: string;
+  /** The client's public keys, inline or by reference (never both). */
+  jwks?: { keys: Record<string, unknown>[] };
+  jwks_uri?: string;
   scope?: string;
   id_token_signed_response_alg: string;
-  subject_type?: 'public';
+  subject_type?: 'public' | 'pairwise';
+  sector_identifier_uri?: string;
   backchannel_token_delivery_mode?: DeliveryMode;
   backchannel_client_notification_endpoint?: string;
+  /** Set: this client's authentication requests must be signed with this alg. */
+  backchannel_authentication_request_signing_alg?: string;
   backchannel_user_code_parameter: boolean;
+  /** Holds this client to the FAPI-CIBA profile (the `fapiCibaEnabled` config holds every client to it). */
+  fapi_ciba?: boolean;
 }
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt';
 
 export interface ClientRecord {
   clientId: string;
-  /** base64url SHA-256 of the secret; secrets are never stored in the clear. */
+  /**
+   * base64url SHA-256 of the secret; secrets are never stored in the clear. A private_key_jwt
+   * client gets no secret: this is then the digest of a random one nobody was given.
+   */
   secretDigest: string;
   /** 0: the secret does not expire. */
   secretExpiresAt: number;
+  /**
+   * client_secret_jwt clients only: the secret sealed under the key-encryption key, because an
+   * HMAC can only be checked with the secret itself. Absent for every other client.
+   */
+  sealedSecret?: string;
   /** Digest of the RFC 7592 registration access token; null for static clients. */
   registrationAccessTokenDigest: string | null;
   source: 'static' | 'dynamic';
@@ -198,6 +218,36 @@ export interface KeyRepo {
   create(record: KeyRecord): Promise<void>;
 }
 
+/**
+ * JWT ids already seen (client assertions, request objects): each may be used once until its
+ * JWT expires (RFC 7523 §3, CIBA §7.1.1). Callers namespace the keys (purpose, issuer, jti).
+ */
+export interface JtiRepo {
+  /**
+   * Records `key` as used until `expiresAt`, in one conditional insert: true for the first use,
+   * false while an earlier use is unexpired at `now` (an expired entry is taken over).
+   */
+  use(key: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Deletes entries that expired before `now`; returns how many. */
+  purge(now: number): Promise<number>;
+}
+
+/** Which user a pairwise subject identifier names within one sector (OIDC Core §8.1). */
+export interface PairwiseSubjectRecord {
+  sector: string;
+  pairwiseSub: string;
+  /** The user's own `sub`. */
+  sub: string;
+  createdAt: number;
+}
+
+export interface PairwiseSubjectRepo {
+  /** Idempotent: a mapping that exists already stays as it is. */
+  remember(record: PairwiseSubjectRecord): Promise<void>;
+  /** The user's own sub behind `pairwiseSub` in `sector`, or null. */
+  find(sector: string, pairwiseSub: string): Promise<string | null>;
+}
+
 /** One immutable pushed version of an interception script. */
 export interface ScriptVersionRecord {
   name: string;
@@ -345,6 +395,8 @@ export interface Store {
   authRequests: AuthRequestRepo;
   tokens: TokenRepo;
   keys: KeyRepo;
+  jtis: JtiRepo;
+  pairwiseSubjects: PairwiseSubjectRepo;
   scripts: ScriptRepo;
   scriptSecrets: ScriptSecretRepo;
   failureCounters: FailureCounterRepo;

@@ -62,3 +62,8 @@ export function revokeGrantFilter(grantId: string) {
 }
 
 export const REVOKE_UPDATE = { $set: { revoked: true } } as const;
+
+/** `_id` of a pairwise subject mapping: sectors are host names, which hold no space. */
+export function pairwiseKey(sector: string, pairwiseSub: string): string {
+  return `${sector} ${pairwiseSub}`;
+}

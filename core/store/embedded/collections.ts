@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as nedb from '@seald-io/nedb';
+import type { PairwiseSubjectRecord } from '../ports.js';
 import type {
   AuthRequestRecord,
   ClientRecord,
@@ -44,6 +45,8 @@ const INDEXES = {
   authRequests: [{ fieldName: 'linkHash', unique: true }, { fieldName: 'purgeAt' }],
   tokens: [{ fieldName: 'grantId' }, { fieldName: 'expiresAt' }],
   keys: [],
+  jtis: [{ fieldName: 'expiresAt' }],
+  pairwiseSubjects: [],
   scripts: [],
   scriptVersions: [{ fieldName: 'name' }],
   scriptSecrets: [{ fieldName: 'script' }],
@@ -59,6 +62,8 @@ export interface Collections {
   authRequests: Datastore<AuthRequestRecord>;
   tokens: Datastore<TokenRecord>;
   keys: Datastore<KeyRecord>;
+  jtis: Datastore<{ expiresAt: number }>;
+  pairwiseSubjects: Datastore<PairwiseSubjectRecord>;
   scripts: Datastore<ScriptRecord>;
   scriptVersions: Datastore<ScriptVersionRecord>;
   scriptSecrets: Datastore<{ script: string; name: string; sealed: string; updatedAt: number }>;
@@ -92,6 +97,8 @@ export function openCollections(options: EmbeddedStoreOptions): Collections {
     authRequests: open('authRequests'),
     tokens: open('tokens'),
     keys: open('keys'),
+    jtis: open('jtis'),
+    pairwiseSubjects: open('pairwiseSubjects'),
     scripts: open('scripts'),
     scriptVersions: open('scriptVersions'),
     scriptSecrets: open('scriptSecrets'),

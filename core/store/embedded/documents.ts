@@ -26,10 +26,14 @@ export function fromDocs<T>(docs: Stored<T>[]): T[] {
   return docs;
 }
 
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { errorType?: unknown } | null)?.errorType === 'uniqueViolated';
+}
+
 /** For `.catch()`: nedb's unique-index violation becomes the port's `DuplicateKeyError`. */
 export function duplicateAs(collection: string): (err: unknown) => never {
   return (err) => {
-    if ((err as { errorType?: unknown } | null)?.errorType === 'uniqueViolated') throw new DuplicateKeyError(collection);
+    if (isUniqueViolation(err)) throw new DuplicateKeyError(collection);
     throw err;
   };
 }

@@ -11,7 +11,9 @@ import { EmbeddedDeviceRepo } from './devices.js';
 import { EmbeddedEnrollmentCodeRepo } from './enrollment-codes.js';
 import { EmbeddedFailureCounterRepo } from './failure-counters.js';
 import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
+import { EmbeddedJtiRepo } from './jtis.js';
 import { EmbeddedKeyRepo } from './keys.js';
+import { EmbeddedPairwiseSubjectRepo } from './pairwise-subjects.js';
 import { EmbeddedScriptRepo, EmbeddedScriptSecretRepo } from './scripts.js';
 import { EmbeddedTokenRepo } from './tokens.js';
 import { EmbeddedUserRepo } from './users.js';
@@ -28,6 +30,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
     authRequests: new EmbeddedAuthRequestRepo(collections.authRequests),
     tokens: new EmbeddedTokenRepo(collections.tokens),
     keys: new EmbeddedKeyRepo(collections.keys),
+    jtis: new EmbeddedJtiRepo(collections.jtis),
+    pairwiseSubjects: new EmbeddedPairwiseSubjectRepo(collections.pairwiseSubjects),
     scripts: new EmbeddedScriptRepo(collections.scripts, collections.scriptVersions, collections.meta),
     scriptSecrets: new EmbeddedScriptSecretRepo(collections.scriptSecrets),
     failureCounters: new EmbeddedFailureCounterRepo(collections.failureCounters),

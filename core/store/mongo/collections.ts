@@ -2,6 +2,7 @@
  * The MongoDB collections behind the mongo adapter, their document shapes and indexes.
  */
 import { MongoClient, type Collection, type Db, type IndexDescription } from 'mongodb';
+import type { PairwiseSubjectRecord } from '../ports.js';
 import type {
   AuthRequestRecord,
   ClientRecord,
@@ -37,6 +38,9 @@ export interface Collections {
   authRequests: Collection<ExpiringDoc<AuthRequestRecord>>;
   tokens: Collection<ExpiringDoc<TokenRecord>>;
   keys: Collection<Doc<KeyRecord>>;
+  /** A used jti until its JWT expires; its expireAt follows expiresAt, which a takeover rewrites. */
+  jtis: Collection<ExpiringDoc<{ expiresAt: number }>>;
+  pairwiseSubjects: Collection<Doc<PairwiseSubjectRecord>>;
   scripts: Collection<Doc<ScriptRecord>>;
   scriptVersions: Collection<Doc<ScriptVersionRecord>>;
   scriptSecrets: Collection<Doc<{ script: string; name: string; sealed: string; updatedAt: number }>>;
@@ -64,6 +68,8 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 },
   ],
   keys: [],
+  jtis: [{ key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 }],
+  pairwiseSubjects: [],
   scripts: [],
   scriptVersions: [{ key: { name: 1, version: -1 }, name: 'name_version' }],
   scriptSecrets: [{ key: { script: 1, name: 1 }, name: 'script_name' }],
@@ -88,6 +94,8 @@ export function connect(options: MongoStoreOptions): { client: MongoClient; db: 
       authRequests: db.collection('authRequests'),
       tokens: db.collection('tokens'),
       keys: db.collection('keys'),
+      jtis: db.collection('jtis'),
+      pairwiseSubjects: db.collection('pairwiseSubjects'),
       scripts: db.collection('scripts'),
       scriptVersions: db.collection('scriptVersions'),
       scriptSecrets: db.collection('scriptSecrets'),

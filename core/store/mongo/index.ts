@@ -9,7 +9,9 @@ import { MongoDeviceRepo } from './devices.js';
 import { MongoEnrollmentCodeRepo } from './enrollment-codes.js';
 import { MongoFailureCounterRepo } from './failure-counters.js';
 import { connect, createIndexes, type MongoStoreOptions } from './collections.js';
+import { MongoJtiRepo } from './jtis.js';
 import { MongoKeyRepo } from './keys.js';
+import { MongoPairwiseSubjectRepo } from './pairwise-subjects.js';
 import { MongoScriptRepo, MongoScriptSecretRepo } from './scripts.js';
 import { MongoTokenRepo } from './tokens.js';
 import { MongoUserRepo } from './users.js';
@@ -25,6 +27,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     authRequests: new MongoAuthRequestRepo(collections.authRequests),
     tokens: new MongoTokenRepo(collections.tokens),
     keys: new MongoKeyRepo(collections.keys),
+    jtis: new MongoJtiRepo(collections.jtis),
+    pairwiseSubjects: new MongoPairwiseSubjectRepo(collections.pairwiseSubjects),
     scripts: new MongoScriptRepo(collections.scripts, collections.scriptVersions, collections.meta, db),
     scriptSecrets: new MongoScriptSecretRepo(collections.scriptSecrets),
     failureCounters: new MongoFailureCounterRepo(collections.failureCounters),

@@ -5,6 +5,7 @@
 import type { Config } from './config/types.js';
 import type { HookRunner } from './hooks/types.js';
 import type { KeyRing } from './oauth/keys.js';
+import type { Metrics } from './metrics/registry.js';
 import type { Store } from './store/ports.js';
 
 export interface Logger {
@@ -20,6 +21,7 @@ export interface OpContext {
   keys: KeyRing;
   hooks: HookRunner;
   log: Logger;
+  metrics: Metrics;
   /** Epoch ms; replaceable so tests can move time without sleeping. */
   now(): number;
 }

@@ -19,8 +19,13 @@ import { startPurgeJob } from './store/purge-job.js';
 import { createLogger } from './logging.js';
 import { closeNotifiers, createNotifiers } from './notify/notifiers.js';
 import { createScripting, type Scripting } from './scripts/index.js';
-import { scriptsRoutes } from './admin/scripts-routes.js';
-import { enrollmentRoutes } from './admin/enrollment-routes.js';
+import { adminApi } from './admin/index.js';
+import { Metrics } from './metrics/registry.js';
+import { instrumentStore } from './metrics/store.js';
+import { countedNotifiers } from './metrics/notifiers.js';
+import { scriptCallMetrics } from './metrics/scripts.js';
+import { metricsRoutes } from './metrics/routes.js';
+import { healthRoutes } from './http/health.js';
 
 export interface Op {
   context: OpContext;
@@ -50,7 +55,8 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
   const config = withDemoClient(rawConfig);
   const log = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const store = storeFor(config);
+  const metrics = new Metrics();
+  const store = instrumentStore(storeFor(config), metrics);
   await store.init();
   try {
     const kek = resolveKeyEncryptionKey({
@@ -63,14 +69,23 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     await syncStaticClients(config, store.clients, now(), options.env);
     await seedDemoUser(config, store.users, now());
 
-    const notifiers = createNotifiers(config, log);
-    const base = { config, store, keys, log, now };
+    const notifiers = countedNotifiers(createNotifiers(config, log), metrics);
+    const base = { config, store, keys, log, metrics, now };
     const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log });
-    const scripting = await createScripting({ config, store, kek, notifiers, builtins, log, now });
+    const scripting = await createScripting({ config, store, kek, notifiers, builtins, log, now, observeCall: scriptCallMetrics(metrics) });
+    metrics.observeSandbox(scripting.sandbox);
     const hooks = options.hooks ? options.hooks(scripting.hooks, base) : scripting.hooks;
     const context: OpContext = { ...base, hooks };
-    const app = await buildApp(context, log, [scriptsRoutes(scripting.service, config.adminToken), enrollmentRoutes(context)]);
+    const app = await buildApp(context, log, [adminApi(context, scripting.service)]);
+    const readiness = [
+      { name: 'store', check: () => store.ping() },
+      { name: 'keys', check: () => void (keys.loaded || fail('signing keys are not loaded')) },
+      { name: 'scripts', check: () => void (scripting.ready || fail('the script table is not loaded')) },
+    ];
+    await app.register(healthRoutes(readiness, log));
+    if (config.metrics.enabled) await app.register(metricsRoutes(metrics, config.metrics.token));
     const purge = startPurgeJob(context);
+    const keyRefresh = keys.keepFresh(config.keys.refreshIntervalSec, now, log);
 
     return {
       context,
@@ -79,9 +94,17 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
       async listen() {
         return app.listen({ host: config.host, port: config.port });
       },
+      /**
+       * Graceful, in dependency order: stop the timers, stop accepting and finish the requests
+       * in flight (Fastify answers 503 to requests arriving meanwhile on kept-alive connections,
+       * /readyz included), finish the post-response jobs they left (end-user notifications), let
+       * script calls in flight end, then close notifiers and the store.
+       */
       async close() {
         purge.stop();
+        keyRefresh.stop();
         await app.close();
+        await app.postResponseJobs.drain();
         await scripting.close();
         await closeNotifiers(notifiers);
         await store.close();
@@ -91,4 +114,8 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     await store.close();
     throw err;
   }
+}
+
+function fail(reason: string): never {
+  throw new Error(reason);
 }

@@ -4,14 +4,15 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { oauthError } from '../errors.js';
-import { safeEqual } from '../oauth/secrets.js';
+import { requireBearer } from '../http/bearer-gate.js';
 
-const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="ciba-op-admin"' };
+const REALM = 'ciba-op-admin';
 
 export function requireAdmin(adminToken: string | null) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (adminToken === null) throw oauthError('invalid_token', 'the admin API is disabled: set adminToken (CIBA_OP_ADMIN_TOKEN)', CHALLENGE);
-    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '');
-    if (!match?.[1] || !safeEqual(match[1], adminToken)) throw oauthError('invalid_token', 'a valid admin bearer token is required', CHALLENGE);
-  };
+  if (adminToken === null) {
+    return async (_request: FastifyRequest): Promise<void> => {
+      throw oauthError('invalid_token', 'the admin API is disabled: set adminToken (CIBA_OP_ADMIN_TOKEN)', { 'WWW-Authenticate': `Bearer realm="${REALM}"` });
+    };
+  }
+  return requireBearer(adminToken, REALM, 'admin');
 }

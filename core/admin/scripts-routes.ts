@@ -1,11 +1,10 @@
 /**
  * /admin/scripts: the operator surface of interception scripts (the CLI speaks to it).
- * JSON in, JSON out, errors as `{error, error_description}`; every call needs the admin token
- * and is logged with what it changed.
+ * JSON in, JSON out, errors as `{error, error_description}`; the admin plugin (index.ts) puts
+ * the token gate and the audit line in front of every route.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ScriptService } from '../scripts/service.js';
-import { requireAdmin } from './auth.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const byName = { type: 'object', required: ['name'], properties: { name } } as const;
@@ -57,10 +56,8 @@ type Name = { Params: { name: string } };
 /** Script sources may be up to 256 KiB (see ScriptService); JSON escaping can double that. */
 const SOURCE_BODY_LIMIT = 1024 * 1024;
 
-export function scriptsRoutes(service: ScriptService, adminToken: string | null) {
+export function scriptsRoutes(service: ScriptService) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addHook('onRequest', requireAdmin(adminToken));
-
     app.get('/admin/scripts', async () => ({ scripts: await service.list() }));
     app.post<{ Body: { hook: string; source: string } }>('/admin/scripts/check', { schema: { body: checkBody }, bodyLimit: SOURCE_BODY_LIMIT }, async (request) => {
       const problems = service.check(request.body.source, request.body.hook);

@@ -3,55 +3,10 @@
  * `check` talks to a running OP's admin API (`--url`/CIBA_OP_ADMIN_URL, `--token`/
  * CIBA_OP_ADMIN_TOKEN); `check` type-checks locally. `--json` prints machine-readable output.
  */
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { isHookName } from '../hooks/schemas.js';
-
-interface Connection {
-  url: string;
-  token: string;
-  json: boolean;
-}
-
-export class CliError extends Error {}
-
-function connection(command: Command): Connection {
-  const opts = command.optsWithGlobals<{ url?: string; token?: string; json?: boolean }>();
-  const url = opts.url ?? process.env.CIBA_OP_ADMIN_URL ?? 'http://127.0.0.1:3000';
-  const token = opts.token ?? process.env.CIBA_OP_ADMIN_TOKEN;
-  if (!token) throw new CliError('an admin token is required: --token or CIBA_OP_ADMIN_TOKEN');
-  return { url: url.replace(/\/$/, ''), token, json: opts.json ?? false };
-}
-
-async function call(conn: Connection, method: string, path: string, body?: unknown): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(`${conn.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${conn.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    throw new CliError(`cannot reach ${conn.url}: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (!res.ok) throw new CliError(`${res.status} ${String(parsed.error ?? '')}: ${String(parsed.error_description ?? text)}`);
-  return parsed;
-}
-
-function print(conn: Pick<Connection, 'json'>, value: unknown, human: () => string): void {
-  process.stdout.write(conn.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
-}
-
-function readSource(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
+import { CliError, adminCommand, call, connection, print, readFile, readJsonFile, readStdin } from './admin-client.js';
 
 /** A file named after its hook (resolveLoginHint.ts) needs no --hook. */
 function hookFor(file: string, given: string | undefined): string {
@@ -71,11 +26,7 @@ interface ScriptRow {
 }
 
 export function scriptsCommand(): Command {
-  const scripts = new Command('scripts')
-    .description('manage interception scripts')
-    .option('--url <url>', 'admin API base URL (CIBA_OP_ADMIN_URL, default http://127.0.0.1:3000)')
-    .option('--token <token>', 'admin bearer token (CIBA_OP_ADMIN_TOKEN)')
-    .option('--json', 'machine-readable output');
+  const scripts = adminCommand('scripts', 'manage interception scripts');
 
   scripts
     .command('check <files...>')
@@ -85,7 +36,7 @@ export function scriptsCommand(): Command {
       // The TypeScript compiler takes a second to load: only `check` pays for it.
       const { typeCheckScript } = await import('../scripts/typecheck.js');
       const json = command.optsWithGlobals<{ json?: boolean }>().json ?? false;
-      const results = files.map((file) => ({ file, problems: typeCheckScript(readSource(file), hookFor(file, opts.hook)) }));
+      const results = files.map((file) => ({ file, problems: typeCheckScript(readFile(file), hookFor(file, opts.hook)) }));
       const ok = results.every((r) => r.problems.length === 0);
       print({ json }, { ok, results }, () =>
         results
@@ -107,8 +58,8 @@ export function scriptsCommand(): Command {
     .action(async (file: string, opts: { name?: string; hook?: string; author: string; activate?: boolean }, command: Command) => {
       const conn = connection(command);
       const name = opts.name ?? basename(file, extname(file));
-      const body = { hook: hookFor(file, opts.hook), source: readSource(file), author: opts.author, activate: opts.activate ?? false };
-      const out = (await call(conn, 'POST', `/admin/scripts/${encodeURIComponent(name)}/versions`, body)) as { version: { version: number } };
+      const body = { hook: hookFor(file, opts.hook), source: readFile(file), author: opts.author, activate: opts.activate ?? false };
+      const out = await call<{ version: { version: number } }>(conn, 'POST', `/admin/scripts/${encodeURIComponent(name)}/versions`, body);
       print(conn, out, () => `${name}@${out.version.version} pushed${opts.activate ? ' and activated' : ''}`);
     });
 
@@ -117,7 +68,7 @@ export function scriptsCommand(): Command {
     .description('list scripts and their active versions')
     .action(async (_opts: unknown, command: Command) => {
       const conn = connection(command);
-      const out = (await call(conn, 'GET', '/admin/scripts')) as { scripts: ScriptRow[] };
+      const out = await call<{ scripts: ScriptRow[] }>(conn, 'GET', '/admin/scripts');
       print(conn, out, () =>
         out.scripts.length === 0
           ? 'no scripts'
@@ -132,7 +83,7 @@ export function scriptsCommand(): Command {
     .description('show a script, its active version and its last error')
     .action(async (name: string, _opts: unknown, command: Command) => {
       const conn = connection(command);
-      const out = (await call(conn, 'GET', `/admin/scripts/${encodeURIComponent(name)}`)) as { script: ScriptRow; active: { source: string } | null };
+      const out = await call<{ script: ScriptRow; active: { source: string } | null }>(conn, 'GET', `/admin/scripts/${encodeURIComponent(name)}`);
       print(conn, out, () =>
         [
           `${out.script.name} (${out.script.hook}) active=${out.script.activeVersion ?? '-'} latest=${out.script.latestVersion} errors=${out.script.errorCount}`,
@@ -148,9 +99,11 @@ export function scriptsCommand(): Command {
     .description('list the versions of a script, newest first')
     .action(async (name: string, _opts: unknown, command: Command) => {
       const conn = connection(command);
-      const out = (await call(conn, 'GET', `/admin/scripts/${encodeURIComponent(name)}/versions`)) as {
-        versions: Array<{ version: number; author: string; createdAt: number; checksum: string }>;
-      };
+      const out = await call<{ versions: Array<{ version: number; author: string; createdAt: number; checksum: string }> }>(
+        conn,
+        'GET',
+        `/admin/scripts/${encodeURIComponent(name)}/versions`,
+      );
       print(conn, out, () => out.versions.map((v) => `${v.version}\t${new Date(v.createdAt).toISOString()}\t${v.author}\t${v.checksum.slice(0, 12)}`).join('\n'));
     });
 
@@ -174,25 +127,18 @@ export function scriptsCommand(): Command {
     .option('--hook <hook>', 'the hook, when trying source under a new name')
     .action(async (name: string, opts: { input: string; version?: string; file?: string; hook?: string }, command: Command) => {
       const conn = connection(command);
-      let input: unknown;
-      try {
-        input = JSON.parse(readSource(opts.input));
-      } catch (err) {
-        if (err instanceof CliError) throw err;
-        throw new CliError(`${opts.input} is not valid JSON`);
-      }
-      const body: Record<string, unknown> = { input };
+      const body: Record<string, unknown> = { input: readJsonFile(opts.input) };
       if (opts.version) body.version = Number(opts.version);
-      if (opts.file) body.source = readSource(opts.file);
+      if (opts.file) body.source = readFile(opts.file);
       if (opts.hook) body.hook = opts.hook;
-      const out = (await call(conn, 'POST', `/admin/scripts/${encodeURIComponent(name)}/test`, body)) as {
+      const out = await call<{
         ok: boolean;
         result?: unknown;
         error?: { message: string };
         calls: unknown[];
         logs: unknown[];
         durationUs: number;
-      };
+      }>(conn, 'POST', `/admin/scripts/${encodeURIComponent(name)}/test`, body);
       print(conn, out, () =>
         [
           out.ok ? `result: ${JSON.stringify(out.result)}` : `FAILED: ${out.error?.message ?? ''}`,
@@ -212,21 +158,21 @@ export function scriptsCommand(): Command {
     .description('set a secret; the value is read from stdin so it stays out of shell history')
     .action(async (script: string, name: string, _opts: unknown, command: Command) => {
       const conn = connection(command);
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      const value = await readStdin();
       await call(conn, 'PUT', `/admin/scripts/${encodeURIComponent(script)}/secrets/${encodeURIComponent(name)}`, { value });
       print(conn, { ok: true }, () => `${script}: secret ${name} set`);
     });
   secrets
     .command('list <script>')
+    .description("list the names of a script's secrets (never their values)")
     .action(async (script: string, _opts: unknown, command: Command) => {
       const conn = connection(command);
-      const out = (await call(conn, 'GET', `/admin/scripts/${encodeURIComponent(script)}/secrets`)) as { secrets: string[] };
+      const out = await call<{ secrets: string[] }>(conn, 'GET', `/admin/scripts/${encodeURIComponent(script)}/secrets`);
       print(conn, out, () => out.secrets.join('\n') || 'no secrets');
     });
   secrets
     .command('delete <script> <name>')
+    .description("delete one of a script's secrets")
     .action(async (script: string, name: string, _opts: unknown, command: Command) => {
       const conn = connection(command);
       await call(conn, 'DELETE', `/admin/scripts/${encodeURIComponent(script)}/secrets/${encodeURIComponent(name)}`);

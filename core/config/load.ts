@@ -65,6 +65,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Json {
   if (env.ISSUER) out.issuer = env.ISSUER;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.CIBA_OP_ADMIN_TOKEN) out.adminToken = env.CIBA_OP_ADMIN_TOKEN;
+  if (env.CIBA_OP_METRICS_TOKEN) out.metrics = { token: env.CIBA_OP_METRICS_TOKEN };
   if (env.CIBA_OP_DATA_DIR) store.dataDir = env.CIBA_OP_DATA_DIR;
   if (env.MONGODB_URI) Object.assign(store, { type: 'mongo', mongodbUri: env.MONGODB_URI });
   if (env.CIBA_OP_KEY_ENCRYPTION_KEY) keys.encryptionKey = env.CIBA_OP_KEY_ENCRYPTION_KEY;

@@ -1,3 +1,9 @@
+/** A token bucket: `burst` requests at once, refilled at `ratePerSec`. */
+export interface RateLimit {
+  ratePerSec: number;
+  burst: number;
+}
+
 /** The validated configuration; `config/schema.json` is its contract, `config/default.json` its defaults. */
 export interface Config {
   issuer: string;
@@ -16,8 +22,30 @@ export interface Config {
   keys: {
     encryptionKey: string | null;
     algorithms: Array<'RS256' | 'PS256' | 'ES256'>;
+    /** How long a key replaced by rotation stays in the JWKS; null: idTokenLifetimeSec. */
+    retiredKeyPublishSec: number | null;
+    /** How often each process re-reads the keys (rotations by other processes, retirements). */
+    refreshIntervalSec: number;
   };
   adminToken: string | null;
+  http: {
+    bodyLimitBytes: number;
+    /** The whole request, headers and body, must arrive within this. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this (longer than the balancer's idle timeout). */
+    keepAliveTimeoutMs: number;
+    /** A socket with no activity at all is closed after this. */
+    connectionTimeoutMs: number;
+  };
+  rateLimits: {
+    bcAuthorize: { perClient: RateLimit | null; perIp: RateLimit | null };
+    token: { perClient: RateLimit | null; perIp: RateLimit | null };
+  };
+  metrics: { enabled: boolean; token: string | null };
+  shutdown: {
+    /** After SIGTERM/SIGINT, in-flight work has this long before the process exits anyway (code 1). */
+    deadlineSec: number;
+  };
   cibaEnabled: boolean;
   backchannelTokenDeliveryModesSupported: Array<'poll' | 'ping' | 'push'>;
   backchannelAuthenticationRequestSigningAlgValuesSupported: string[];

@@ -2,6 +2,7 @@
  * Assembles the Fastify app: parsers, error model, security headers, the post-response job
  * hook, and one encapsulated plugin per endpoint group.
  */
+import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { OpContext } from '../context.js';
@@ -13,18 +14,22 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { registrationRoutes } from './routes/registration.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
+import { withRequestId } from '../logging.js';
+import { installHttpMetrics } from '../metrics/http.js';
+import { installRateLimits } from './rate-limit.js';
+import { PostResponseJobs } from './post-response-jobs.js';
+import { dropConnectionsWhileClosing } from './draining.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     op: OpContext;
+    postResponseJobs: PostResponseJobs;
   }
   interface FastifyRequest {
     /** Work to run once the response has been sent (end-user notification). */
     afterResponse: (() => Promise<void>) | null;
   }
 }
-
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Access lines at debug level only: two info lines per request would cost more than the
@@ -42,25 +47,40 @@ export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
 /** `extra`: route plugins assembled elsewhere (the admin API, which needs services the protocol routes do not). */
 export async function buildApp(op: OpContext, logger: FastifyServerOptions['loggerInstance'], extra: RoutePlugin[] = []): Promise<FastifyInstance> {
+  const limits = op.config.http;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    // Node enforces requestTimeout only when the server is created with it, and checks it every
+    // 30 s by default, which would let a slow request run up to 30 s over.
+    http: { requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs) },
     trustProxy: op.config.trustProxy,
-    logController: new AccessLog(),
+    logController: new AccessLog({ requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
+    // Random rather than Fastify's counter, so ids stay unique across the processes of a deployment.
+    genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
   });
   app.decorate('op', op);
+  app.decorate('postResponseJobs', new PostResponseJobs());
   app.decorateRequest('afterResponse', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onSend', securityHeaders);
+  // Handlers run under their request's id, so lines the process logger writes for them name it.
+  app.addHook('preHandler', (request, _reply, done) => withRequestId(String(request.id), done));
   app.addHook('onResponse', async (request) => {
     const job = request.afterResponse;
     if (!job) return;
     request.afterResponse = null;
-    job().catch((err: unknown) => request.log.error({ err }, 'post-response job failed'));
+    app.postResponseJobs.start(String(request.id), job, request.log);
   });
+  installHttpMetrics(app, op.metrics);
+  installRateLimits(app, op.config.rateLimits, op.metrics);
+  dropConnectionsWhileClosing(app);
 
   await app.register(formbody);
   await app.register(discoveryRoutes);

@@ -31,7 +31,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   const known = isOAuthError(err) ? err : fromFastifyError(err);
   if (known) {
     const status = err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : known.status;
-    if (status >= 500) request.log.error({ err }, known.description);
+    // 503s are load shedding (counted in metrics); a line each would flood the log under load.
+    if (status >= 500 && status !== 503) request.log.error({ err }, known.description);
     reply.code(status).headers(known.headers).send(known.toJSON());
     return;
   }

@@ -6,7 +6,8 @@
  * (CPU watchdog) or a call passed its deadline while running inside it. The calls running in
  * a thrown-away isolate fail with the reason.
  */
-import ivm from 'isolated-vm';
+import type IsolatedVm from 'isolated-vm';
+import ivm from './isolated-vm.js';
 import { BOOTSTRAP_SOURCE } from './bootstrap.js';
 import { CAPABILITY_ARITY } from './capabilities.js';
 import type { CallOutcome, Envelope, ScriptSource, WorkerConfig, WorkerFailureKind } from './protocol.js';
@@ -36,10 +37,10 @@ type IsolateAnswer =
   | { ok: false; kind: 'throw' | 'invalid-result'; message: string; stack?: string };
 
 interface Live {
-  isolate: ivm.Isolate;
-  context: ivm.Context;
-  module: ivm.Module;
-  invoke: ivm.Reference<(callId: number, input: unknown) => Promise<IsolateAnswer>>;
+  isolate: IsolatedVm.Isolate;
+  context: IsolatedVm.Context;
+  module: IsolatedVm.Module;
+  invoke: IsolatedVm.Reference<(callId: number, input: unknown) => Promise<IsolateAnswer>>;
   /** isolate.cpuTime at the last sign that script code yields (a call settled, a capability call). */
   progressCpu: bigint;
   /** isolate.cpuTime at the watchdog's last look. */

@@ -24,6 +24,16 @@ export class ScriptCallError extends Error {
   }
 }
 
+/** Told about every scripted hook call, for metrics. Dry runs are not hook calls and are not told. */
+export type ScriptCallObserver = (call: {
+  hook: HookName;
+  script: string;
+  version: number;
+  durationUs: number;
+  /** Null when the call succeeded with a result that fits the hook's schema. */
+  error: SandboxError | null;
+}) => void;
+
 export interface SandboxCaller {
   call(script: LoadedScript, input: unknown, meta: { requestId?: string; dryRun?: boolean }): Promise<SandboxResult>;
   retire(name: string, version: number): Promise<void>;
@@ -47,6 +57,7 @@ export class ScriptedHookRunner implements HookRunner {
     private readonly scripts: ScriptRepo,
     private readonly log: Logger,
     private readonly now: () => number,
+    private readonly observe: ScriptCallObserver,
   ) {}
 
   async run<H extends HookName>(hook: H, input: HookInputs[H], meta: HookMeta): Promise<HookOutputs[H]> {
@@ -56,7 +67,9 @@ export class ScriptedHookRunner implements HookRunner {
     const validateInput = hookValidators[hook].input;
     if (!validateInput(input)) throw new Error(`hook ${hook}: input does not fit its schema: ${validationProblem(validateInput)}`);
 
-    const outcome = hookResult(hook, await this.sandbox.call(script, input, { requestId: meta.requestId }));
+    const result = await this.sandbox.call(script, input, { requestId: meta.requestId });
+    const outcome = hookResult(hook, result);
+    this.observe({ hook, script: script.name, version: script.version, durationUs: result.durationUs, error: outcome.ok ? null : outcome.error });
     if (outcome.ok) return outcome.value;
 
     this.log.error(

@@ -9,7 +9,7 @@ import type { HookInputs, HookName, HookOutputs, HookRunner } from '../hooks/typ
 import type { Store } from '../store/ports.js';
 import type { Notifiers } from '../notify/notifiers.js';
 import { CapabilityHost } from './capabilities.js';
-import { ScriptedHookRunner } from './hook-runner.js';
+import { ScriptedHookRunner, type ScriptCallObserver } from './hook-runner.js';
 import { LazySandbox } from './lazy-sandbox.js';
 import { ScriptRegistry } from './registry.js';
 import { ScriptService } from './service.js';
@@ -18,6 +18,8 @@ export interface Scripting {
   hooks: HookRunner;
   service: ScriptService;
   sandbox: LazySandbox;
+  /** The active script versions have been loaded. */
+  readonly ready: boolean;
   close(): Promise<void>;
 }
 
@@ -29,9 +31,11 @@ export interface ScriptingDeps {
   builtins: { run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> };
   log: Logger;
   now(): number;
+  /** Metrics for every scripted hook call. */
+  observeCall: ScriptCallObserver;
 }
 
-export async function createScripting({ config, store, kek, notifiers, builtins, log, now }: ScriptingDeps): Promise<Scripting> {
+export async function createScripting({ config, store, kek, notifiers, builtins, log, now, observeCall }: ScriptingDeps): Promise<Scripting> {
   const capabilities = new CapabilityHost({
     users: store.users,
     secrets: store.scriptSecrets,
@@ -51,12 +55,15 @@ export async function createScripting({ config, store, kek, notifiers, builtins,
   );
   const registry = new ScriptRegistry(store.scripts, sandbox, log);
   await registry.watch(config.scriptRefreshIntervalSec);
-  const hooks = new ScriptedHookRunner(builtins, registry, sandbox, store.scripts, log, now);
+  const hooks = new ScriptedHookRunner(builtins, registry, sandbox, store.scripts, log, now, observeCall);
   const service = new ScriptService({ config, scripts: store.scripts, secrets: store.scriptSecrets, kek, sandbox, capabilities, registry, log, now });
   return {
     hooks,
     service,
     sandbox,
+    get ready() {
+      return registry.loaded;
+    },
     async close() {
       await registry.close();
       await sandbox.close();

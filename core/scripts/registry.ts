@@ -30,6 +30,11 @@ export class ScriptRegistry {
     private readonly log: Logger,
   ) {}
 
+  /** The table has been read from the store at least once (readiness). */
+  get loaded(): boolean {
+    return this.revision >= 0;
+  }
+
   activeFor(hook: HookName): LoadedScript | undefined {
     return this.table.get(hook);
   }

@@ -53,7 +53,8 @@ export interface ClientRecord {
   sealedSecret?: string;
   /** Digest of the RFC 7592 registration access token; null for static clients. */
   registrationAccessTokenDigest: string | null;
-  source: 'static' | 'dynamic';
+  /** Config, RFC 7591 registration, or the admin API. */
+  source: 'static' | 'dynamic' | 'admin';
   disabled: boolean;
   metadata: ClientMetadata;
   createdAt: number;
@@ -162,6 +163,14 @@ export interface AuthRequestRepo {
   registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null>;
   /** Deletes records whose purgeAt has passed; returns how many. */
   purge(now: number): Promise<number>;
+  /** For operators: newest first, at most `limit`, matching every filter given (unindexed: a scan). */
+  list(filter: AuthRequestFilter, limit: number): Promise<AuthRequestRecord[]>;
+}
+
+export interface AuthRequestFilter {
+  state?: AuthRequestState;
+  clientId?: string;
+  sub?: string;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';
@@ -216,6 +225,8 @@ export interface KeyRecord {
 export interface KeyRepo {
   list(): Promise<KeyRecord[]>;
   create(record: KeyRecord): Promise<void>;
+  /** Sets `status`/`retireAt` (rotation retires a key); the updated record, or null when no such kid. */
+  update(kid: string, patch: Partial<Pick<KeyRecord, 'status' | 'retireAt'>>): Promise<KeyRecord | null>;
 }
 
 /**

@@ -3,7 +3,7 @@
  * MongoDB's query language for all of them, so both adapters send these objects as they are.
  * Every document's `_id` is its natural key (clientId, sub, auth_req_id, token digest, kid).
  */
-import { USER_LOOKUP_FIELDS, type AuthRequestRecord, type AuthRequestState } from './ports.js';
+import { USER_LOOKUP_FIELDS, type AuthRequestFilter, type AuthRequestRecord, type AuthRequestState } from './ports.js';
 
 /** `limit` of `users.findByClaim` and `users.list` when the caller gives none. */
 export const DEFAULT_LIMIT = 100;
@@ -32,6 +32,11 @@ export function definedOnly<T extends object>(patch: T): Partial<T> {
     if (patch[key] !== undefined) out[key] = patch[key];
   }
   return out;
+}
+
+/** The operators' listing of auth requests: each filter member given must match. */
+export function authRequestListFilter(filter: AuthRequestFilter): Partial<AuthRequestFilter> {
+  return definedOnly({ state: filter.state, clientId: filter.clientId, sub: filter.sub });
 }
 
 /** An auth request counts as expired from its `expiresAt` on. */

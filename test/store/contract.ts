@@ -207,6 +207,19 @@ export function runStoreContract(
     });
 
     describe('auth requests', () => {
+      it('lists requests newest first, by state, client and user, at most limit', async () => {
+        const a = authRequestRecord({ createdAt: T0, clientId: 'c1', sub: 'u1' });
+        const b = authRequestRecord({ createdAt: T0 + 1, clientId: 'c1', sub: 'u2', state: 'approved' });
+        const c = authRequestRecord({ createdAt: T0 + 2, clientId: 'c2', sub: 'u1' });
+        for (const record of [a, b, c]) await store.authRequests.create(record);
+        expect(await store.authRequests.list({}, 10)).toEqual([c, b, a]);
+        expect(await store.authRequests.list({}, 2)).toEqual([c, b]);
+        expect(await store.authRequests.list({ clientId: 'c1' }, 10)).toEqual([b, a]);
+        expect(await store.authRequests.list({ sub: 'u1', state: 'pending' }, 10)).toEqual([c, a]);
+        expect(await store.authRequests.list({ clientId: 'c2', sub: 'u2' }, 10)).toEqual([]);
+        (await store.authRequests.list({}, 10)).forEach(expectPlain);
+      });
+
       it('creates, gets and finds by link hash', async () => {
         const request = authRequestRecord();
         await store.authRequests.create(request);
@@ -486,6 +499,16 @@ export function runStoreContract(
         expect(listed).toEqual([older, newer]);
         listed.forEach(expectPlain);
         await expect(store.keys.create(keyRecord({ kid: newer.kid }))).rejects.toBeInstanceOf(DuplicateKeyError);
+      });
+
+      it('updates status and retireAt of a key, and answers null for an unknown kid', async () => {
+        const key = keyRecord();
+        await store.keys.create(key);
+        const retired = await store.keys.update(key.kid, { status: 'retired', retireAt: T0 + MINUTE });
+        expect(retired).toEqual({ ...key, status: 'retired', retireAt: T0 + MINUTE });
+        expectPlain(retired);
+        expect(await store.keys.list()).toEqual([retired]);
+        expect(await store.keys.update('no-such-kid', { status: 'retired' })).toBeNull();
       });
     });
 

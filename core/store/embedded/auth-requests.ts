@@ -1,8 +1,8 @@
-import type { AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
+import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
 import { decidePoll } from '../poll.js';
-import { transitionFilter, transitionUpdate } from '../queries.js';
+import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, toDoc } from './documents.js';
+import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
@@ -20,6 +20,10 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
 
   async findByLinkHash(linkHash: string): Promise<AuthRequestRecord | null> {
     return fromDoc<AuthRequestRecord>(await this.db.findOneAsync({ linkHash }));
+  }
+
+  async list(filter: AuthRequestFilter, limit: number): Promise<AuthRequestRecord[]> {
+    return fromDocs<AuthRequestRecord>(await this.db.findAsync(authRequestListFilter(filter)).sort({ createdAt: -1, _id: 1 }).limit(limit));
   }
 
   async transition(

@@ -1,6 +1,7 @@
 import type { KeyRecord, KeyRepo } from '../ports.js';
+import { definedOnly } from '../queries.js';
 import type { Datastore } from './collections.js';
-import { duplicateAs, fromDocs, toDoc } from './documents.js';
+import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
 
 export class EmbeddedKeyRepo implements KeyRepo {
   constructor(private readonly db: Datastore<KeyRecord>) {}
@@ -12,5 +13,10 @@ export class EmbeddedKeyRepo implements KeyRepo {
 
   async create(record: KeyRecord): Promise<void> {
     await this.db.insertAsync(toDoc(record, record.kid)).catch(duplicateAs('keys'));
+  }
+
+  async update(kid: string, patch: Partial<Pick<KeyRecord, 'status' | 'retireAt'>>): Promise<KeyRecord | null> {
+    const { affectedDocuments } = await this.db.updateAsync({ _id: kid }, { $set: definedOnly(patch) }, { returnUpdatedDocs: true });
+    return fromDoc<KeyRecord>(affectedDocuments);
   }
 }

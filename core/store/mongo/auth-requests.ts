@@ -1,7 +1,7 @@
 import type { Document } from 'mongodb';
-import type { AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
+import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
 import { decidePoll } from '../poll.js';
-import { transitionFilter, transitionUpdate } from '../queries.js';
+import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import type { Collections } from './collections.js';
 import { RECORD, duplicateAs } from './documents.js';
 
@@ -42,6 +42,10 @@ export class MongoAuthRequestRepo implements AuthRequestRepo {
 
   findByLinkHash(linkHash: string): Promise<AuthRequestRecord | null> {
     return this.col.findOne({ linkHash }, RECORD);
+  }
+
+  list(filter: AuthRequestFilter, limit: number): Promise<AuthRequestRecord[]> {
+    return this.col.find(authRequestListFilter(filter), RECORD).sort({ createdAt: -1, _id: 1 }).limit(limit).toArray();
   }
 
   transition(

@@ -1,4 +1,5 @@
 import type { KeyRecord, KeyRepo } from '../ports.js';
+import { definedOnly } from '../queries.js';
 import type { Collections } from './collections.js';
 import { RECORD, duplicateAs } from './documents.js';
 
@@ -12,5 +13,9 @@ export class MongoKeyRepo implements KeyRepo {
 
   async create(record: KeyRecord): Promise<void> {
     await this.col.insertOne({ ...record, _id: record.kid }).catch(duplicateAs('keys'));
+  }
+
+  update(kid: string, patch: Partial<Pick<KeyRecord, 'status' | 'retireAt'>>): Promise<KeyRecord | null> {
+    return this.col.findOneAndUpdate({ _id: kid }, { $set: definedOnly(patch) }, { ...RECORD, returnDocument: 'after' });
   }
 }

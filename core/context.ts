@@ -5,6 +5,8 @@
 import type { Config } from './config/types.js';
 import type { HookRunner } from './hooks/types.js';
 import type { KeyRing } from './oauth/keys.js';
+import type { ClientKeys } from './oauth/client-keys.js';
+import type { PairwiseSubjects } from './oauth/pairwise.js';
 import type { Metrics } from './metrics/registry.js';
 import type { Store } from './store/ports.js';
 
@@ -19,6 +21,10 @@ export interface OpContext {
   config: Config;
   store: Store;
   keys: KeyRing;
+  /** Clients' keys and secrets for checking the JWTs they send. */
+  clientKeys: ClientKeys;
+  /** The `sub` each client sees (public or pairwise) and back. */
+  subjects: PairwiseSubjects;
   hooks: HookRunner;
   log: Logger;
   metrics: Metrics;

@@ -17,9 +17,12 @@ export const DEMO_CLIENT = {
 
 export const DEMO_USER = { username: 'demo', password: 'demo-password', email: 'demo@example.com' } as const;
 
-/** The demo client joins the static clients unless the config already declares that id. */
+/**
+ * The demo client joins the static clients unless the config already declares that id, or holds
+ * every client to the FAPI-CIBA profile, which a client with a secret cannot meet.
+ */
 export function withDemoClient(config: Config): Config {
-  if (!config.devMode || config.clients.some((c) => c.client_id === DEMO_CLIENT.client_id)) return config;
+  if (!config.devMode || config.fapiCibaEnabled || config.clients.some((c) => c.client_id === DEMO_CLIENT.client_id)) return config;
   return { ...config, clients: [...config.clients, { ...DEMO_CLIENT, grant_types: [...DEMO_CLIENT.grant_types] }] };
 }
 

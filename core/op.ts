@@ -11,6 +11,10 @@ import type { HookRunner } from './hooks/types.js';
 import { BuiltinHookRunner } from './hooks/builtins.js';
 import { KeyRing, resolveKeyEncryptionKey } from './oauth/keys.js';
 import { syncStaticClients } from './oauth/static-clients.js';
+import { ClientKeys } from './oauth/client-keys.js';
+import { clientJwtVerifier } from './oauth/client-jwt.js';
+import { RemoteJwksCache } from './oauth/jwks-fetch.js';
+import { PairwiseSubjects } from './oauth/pairwise.js';
 import { seedDemoUser, withDemoClient } from './dev-seed.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/ports.js';
@@ -66,13 +70,16 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
       dataDir: config.store.dataDir,
     });
     const keys = await KeyRing.open(store.keys, config.keys.algorithms, kek, now());
-    await syncStaticClients(config, store.clients, now(), options.env);
+    const clientKeys = new ClientKeys(new RemoteJwksCache(config), kek);
+    const subjects = new PairwiseSubjects(kek, store.pairwiseSubjects, now);
+    await syncStaticClients(config, store.clients, now(), clientKeys, options.env);
     await seedDemoUser(config, store.users, now());
 
     const notifiers = countedNotifiers(createNotifiers(config, log), metrics);
-    const base = { config, store, keys, log, metrics, now };
-    const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log });
-    const scripting = await createScripting({ config, store, kek, notifiers, builtins, log, now, observeCall: scriptCallMetrics(metrics) });
+    const base = { config, store, keys, clientKeys, subjects, log, metrics, now };
+    const verifyClientJwt = clientJwtVerifier({ config, clients: store.clients, clientKeys, now });
+    const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log, verifyClientJwt });
+    const scripting = await createScripting({ config, store, kek, notifiers, builtins, verifyClientJwt, log, now, observeCall: scriptCallMetrics(metrics) });
     metrics.observeSandbox(scripting.sandbox);
     const hooks = options.hooks ? options.hooks(scripting.hooks, base) : scripting.hooks;
     const context: OpContext = { ...base, hooks };

@@ -28,8 +28,6 @@ declare module 'ciba-op/script' {
     claims: Record<string, unknown>;
   }
 
-  export type HintKind = 'login_hint' | 'login_hint_token' | 'id_token_hint';
-
   export interface HookError<Code extends string> {
     error: Code;
     /** Shown to the client: printable ASCII without `"` or `\`, at most 300 characters. */
@@ -38,14 +36,23 @@ declare module 'ciba-op/script' {
 
   // ---- hook contexts and results ----------------------------------------------------------
 
+  /** Called for `login_hint` only: token hints go to processLoginHintToken and the OP's id_token_hint check. */
   export interface ResolveLoginHintContext {
-    kind: HintKind;
+    kind: 'login_hint';
     value: string;
     client: Client;
     scopes: string[];
     acrValues: string[];
   }
-  export type ResolveLoginHintResult = { sub: string } | HookError<'unknown_user_id' | 'expired_login_hint_token' | 'invalid_request'>;
+  export type ResolveLoginHintResult = { sub: string } | HookError<'unknown_user_id' | 'invalid_request'>;
+
+  export interface ProcessLoginHintTokenContext {
+    /** The `login_hint_token` exactly as the client sent it. */
+    token: string;
+    client: Client;
+  }
+  /** `sub` is the user's own (as in User), whatever the token carried. */
+  export type ProcessLoginHintTokenResult = { sub: string } | HookError<'unknown_user_id' | 'expired_login_hint_token' | 'invalid_request'>;
 
   export interface ValidateUserCodeContext {
     user: User;
@@ -138,6 +145,11 @@ declare module 'ciba-op/script' {
 
   export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+  /** Failures are results: `expired` (exp passed), `malformed` (not a signed JWT), `invalid` (anything else). */
+  export type JwtVerification =
+    | { valid: true; header: Record<string, unknown>; claims: Record<string, unknown> }
+    | { valid: false; reason: 'malformed' | 'expired' | 'invalid'; message: string };
+
   export interface Api {
     readonly notify: {
       readonly email: (message: EndUserMessage) => Promise<NotifyResult>;
@@ -165,17 +177,26 @@ declare module 'ciba-op/script' {
       /** JSON POST to a host on `scripts.httpAllowList`; https only, redirects not followed. */
       readonly post: (url: string, body: unknown, options?: { headers?: Record<string, string>; timeoutMs?: number }) => Promise<HttpResponse>;
     };
+    readonly jwt: {
+      /**
+       * Checks a JWT's signature against a client's registered keys (jwks or jwks_uri), with the
+       * algorithms the OP accepts for signed requests, and its exp and nbf when present.
+       */
+      readonly verifyWithClientKeys: (token: string, clientId: string) => Promise<JwtVerification>;
+    };
   }
 
   // ---- hook signatures: annotate your export with one of these ---------------------------
 
   export type ResolveLoginHint = (ctx: ResolveLoginHintContext, api: Api) => Promise<ResolveLoginHintResult>;
+  export type ProcessLoginHintToken = (ctx: ProcessLoginHintTokenContext, api: Api) => Promise<ProcessLoginHintTokenResult>;
   export type ValidateUserCode = (ctx: ValidateUserCodeContext, api: Api) => Promise<ValidateUserCodeResult>;
   export type ValidateBindingMessage = (ctx: ValidateBindingMessageContext, api: Api) => Promise<ValidateBindingMessageResult>;
   export type NotifyEndUser = (ctx: NotifyEndUserContext, api: Api) => Promise<NotifyEndUserResult>;
 
   export interface Hooks {
     resolveLoginHint: ResolveLoginHint;
+    processLoginHintToken: ProcessLoginHintToken;
     validateUserCode: ValidateUserCode;
     validateBindingMessage: ValidateBindingMessage;
     notifyEndUser: NotifyEndUser;

@@ -12,6 +12,9 @@ import { digest, randomToken } from '../oauth/secrets.js';
 import { clientView, deviceView, userView } from '../hooks/views.js';
 import type { HintKind, HookMeta } from '../hooks/types.js';
 import { verificationUrl } from './verification-link.js';
+import { unpackRequestObject } from './request-object.js';
+import { resolveHint } from './hints.js';
+import { isFapiClient } from '../oauth/fapi.js';
 import { recordUserFailure, userLockedUntil } from '../users/lockout.js';
 
 const HINTS: readonly HintKind[] = ['login_hint', 'login_hint_token', 'id_token_hint'];
@@ -19,7 +22,8 @@ const HINTS: readonly HintKind[] = ['login_hint', 'login_hint_token', 'id_token_
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 interface BcRequest {
-  readonly params: FormParams;
+  /** The form's parameters, replaced by a signed request's once it is verified. */
+  params: FormParams;
   readonly client: ClientRecord;
   readonly meta: HookMeta;
   scopes: string[];
@@ -39,11 +43,9 @@ const ensureCibaClient: Step = ({ client }, op) => {
   }
 };
 
-/** Signed requests arrive with the signed-requests work; until then say so plainly. */
-const refuseRequestObjects: Step = ({ params }) => {
-  if (params.has('request') || params.has('request_uri')) {
-    throw oauthError('invalid_request', 'signed authentication requests (request, request_uri) are not supported by this OP yet');
-  }
+/** CIBA §7.1.1: a signed request carries the whole request; every later step reads its parameters. */
+const applyRequestObject: Step = async (req, op) => {
+  req.params = (await unpackRequestObject(op, req.client, req.params)) ?? req.params;
 };
 
 const checkScope: Step = (req, op) => {
@@ -105,16 +107,8 @@ const requireExactlyOneHint: Step = (req) => {
 };
 
 const resolveUser: Step = async (req, op) => {
-  const hint = req.hint as NonNullable<BcRequest['hint']>;
-  const outcome = await op.hooks.run(
-    'resolveLoginHint',
-    { kind: hint.kind, value: hint.value, client: clientView(req.client), scopes: req.scopes, acrValues: req.acrValues },
-    req.meta,
-  );
-  if ('error' in outcome) throw oauthError(outcome.error, outcome.error_description ?? 'the hint does not identify a user');
-  const user = await op.store.users.get(outcome.sub);
-  if (!user || user.disabled) throw oauthError('unknown_user_id', 'the hint does not identify a known user');
-  req.user = user;
+  const { client, scopes, acrValues, meta } = req;
+  req.user = await resolveHint(op, req.hint as NonNullable<BcRequest['hint']>, { client, scopes, acrValues, meta });
 };
 
 /**
@@ -149,8 +143,12 @@ const checkUserCode: Step = async (req, op) => {
   }
 };
 
+/** Under the FAPI-CIBA profile the binding message is the request's unique authorization context. */
 const checkBindingMessage: Step = async (req, op) => {
   const message = req.params.get('binding_message');
+  if (message === undefined && isFapiClient(op.config, req.client.metadata)) {
+    throw oauthError('invalid_request', 'binding_message is required under the FAPI-CIBA profile');
+  }
   if (message === undefined) return;
   if (!bindingPattern(op.config.backchannelBindingMessagePattern).test(message)) {
     throw oauthError('invalid_binding_message', 'binding_message does not match the allowed pattern');
@@ -162,7 +160,7 @@ const checkBindingMessage: Step = async (req, op) => {
 
 const STEPS: readonly Step[] = [
   ensureCibaClient,
-  refuseRequestObjects,
+  applyRequestObject,
   checkScope,
   checkAcrValues,
   checkRequestedExpiry,

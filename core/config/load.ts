@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { fromRoot } from '../paths.js';
 import type { Config } from './types.js';
+import { fapiConfigProblems } from '../oauth/fapi.js';
 
 function configPath(file: string): string {
   return fromRoot('config', file);
@@ -130,6 +131,7 @@ function crossFieldProblems(config: Config): string[] {
   if (!config.devMode && config.cibaEndUserNotificationConfig.channels.includes('log')) {
     problems.push('cibaEndUserNotificationConfig.channels: the log channel writes verification links to the log and is for devMode only');
   }
+  problems.push(...fapiConfigProblems(config));
   return problems;
 }
 

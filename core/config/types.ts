@@ -49,6 +49,20 @@ export interface Config {
   cibaEnabled: boolean;
   backchannelTokenDeliveryModesSupported: Array<'poll' | 'ping' | 'push'>;
   backchannelAuthenticationRequestSigningAlgValuesSupported: string[];
+  fapiCibaEnabled: boolean;
+  tokenEndpointAuthMethodsSupported: Array<'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt'>;
+  tokenEndpointAuthSigningAlgValuesSupported: string[];
+  clientAssertionMaxLifetimeSec: number;
+  idTokenHintGracePeriodSec: number;
+  loginHintTokenUserClaim: string;
+  subjectTypesSupported: Array<'public' | 'pairwise'>;
+  outbound: {
+    /** host or host:port entries allowed to resolve to non-public addresses. */
+    allowPrivateHosts: string[];
+    timeoutMs: number;
+    maxResponseBytes: number;
+  };
+  clientJwks: { cacheMaxAgeSec: number; refetchCooldownSec: number };
   backchannelUserCodeParameterSupported: boolean;
   backchannelBindingMessagePattern: string;
   backchannelAuthenticationResponseExpiresIn: number;

@@ -8,12 +8,15 @@ import { verifySecret } from '../users/password.js';
 import type { Notifiers } from '../notify/notifiers.js';
 import type { Channel, EndUserMessage } from '../../plugins/notifier.js';
 import type { HookInputs, HookName, HookOutputs, SentMessage, UserView } from './types.js';
+import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
 
 export interface BuiltinDeps {
   config: Config;
   users: UserRepo;
   notifiers: Notifiers;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Checks a JWT against a client's registered keys (login hint tokens). */
+  verifyClientJwt: ClientJwtVerifier;
 }
 
 type NotifyInput = HookInputs['notifyEndUser'];
@@ -40,9 +43,19 @@ function endUserMessage(to: string, input: NotifyInput): EndUserMessage {
   };
 }
 
+/** The one user a hint names by each of `backchannelLoginHintClaims` in turn; an ambiguous match is no match. */
+async function userByHint(users: UserRepo, config: Config, value: string): Promise<string | null> {
+  for (const claim of config.backchannelLoginHintClaims) {
+    const found = (await users.findByClaim(claim, value, 2)).filter((u) => !u.disabled);
+    if (found.length === 1 && found[0]) return found[0].sub;
+    if (found.length > 1) break;
+  }
+  return null;
+}
+
 type Builtins = { [H in HookName]: (input: HookInputs[H]) => Promise<HookOutputs[H]> };
 
-export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Builtins {
+export function builtinHooks({ config, users, notifiers, log, verifyClientJwt }: BuiltinDeps): Builtins {
   /** One message on one channel; a failure is recorded and logged, never thrown. */
   async function attempt(channel: Channel, to: string, input: NotifyInput): Promise<SentMessage> {
     const notifier = notifiers[channel];
@@ -56,17 +69,28 @@ export function builtinHooks({ config, users, notifiers, log }: BuiltinDeps): Bu
   }
 
   return {
-    /** Looks the hint up by each of `backchannelLoginHintClaims` in turn; ambiguity is no match. */
-    async resolveLoginHint({ kind, value }) {
-      if (kind !== 'login_hint') {
-        return { error: 'invalid_request', error_description: `${kind} is not supported by this OP yet` };
+    async resolveLoginHint({ value }) {
+      const sub = await userByHint(users, config, value);
+      return sub ? { sub } : { error: 'unknown_user_id', error_description: 'no user matches the login_hint' };
+    },
+
+    /**
+     * A JWT signed with the requesting client's registered keys, whose `loginHintTokenUserClaim`
+     * (default `sub`) names the user the way a login_hint would.
+     */
+    async processLoginHintToken({ token, client }) {
+      const verified = await verifyClientJwt(token, client.id);
+      if (!verified.valid) {
+        return verified.reason === 'expired'
+          ? { error: 'expired_login_hint_token', error_description: 'the login_hint_token has expired' }
+          : { error: 'invalid_request', error_description: `login_hint_token: ${verified.message}` };
       }
-      for (const claim of config.backchannelLoginHintClaims) {
-        const found = (await users.findByClaim(claim, value, 2)).filter((u) => !u.disabled);
-        if (found.length === 1 && found[0]) return { sub: found[0].sub };
-        if (found.length > 1) break;
+      const value = verified.claims[config.loginHintTokenUserClaim];
+      if (typeof value !== 'string') {
+        return { error: 'invalid_request', error_description: `login_hint_token has no ${config.loginHintTokenUserClaim} claim naming the user` };
       }
-      return { error: 'unknown_user_id', error_description: 'no user matches the login_hint' };
+      const sub = await userByHint(users, config, value);
+      return sub ? { sub } : { error: 'unknown_user_id', error_description: 'no user matches the login_hint_token' };
     },
 
     async validateUserCode({ user, code }) {

@@ -51,6 +51,9 @@ function errorOutput(codes: readonly string[]) {
 
 const ok = { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { const: true } } } as const;
 
+/** The user a hint names, by the user's own sub. */
+const subject = { type: 'object', required: ['sub'], additionalProperties: false, properties: { sub: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
+
 export const HOOK_SCHEMAS = {
   resolveLoginHint: {
     input: {
@@ -58,19 +61,23 @@ export const HOOK_SCHEMAS = {
       required: ['kind', 'value', 'client', 'scopes', 'acrValues'],
       additionalProperties: false,
       properties: {
-        kind: { enum: ['login_hint', 'login_hint_token', 'id_token_hint'] },
+        kind: { const: 'login_hint' },
         value: { type: 'string' },
         client,
         scopes: strings,
         acrValues: strings,
       },
     },
-    output: {
-      oneOf: [
-        { type: 'object', required: ['sub'], additionalProperties: false, properties: { sub: { type: 'string', minLength: 1, maxLength: 255 } } },
-        errorOutput(['unknown_user_id', 'expired_login_hint_token', 'invalid_request']),
-      ],
+    output: { oneOf: [subject, errorOutput(['unknown_user_id', 'invalid_request'])] },
+  },
+  processLoginHintToken: {
+    input: {
+      type: 'object',
+      required: ['token', 'client'],
+      additionalProperties: false,
+      properties: { token: { type: 'string' }, client },
     },
+    output: { oneOf: [subject, errorOutput(['unknown_user_id', 'expired_login_hint_token', 'invalid_request'])] },
   },
   validateUserCode: {
     input: {

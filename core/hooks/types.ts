@@ -36,7 +36,10 @@ export interface HookError<Code extends string> {
 }
 
 export interface HookInputs {
-  resolveLoginHint: { kind: HintKind; value: string; client: ClientView; scopes: string[]; acrValues: string[] };
+  /** Only for `login_hint`: token hints go to processLoginHintToken and the OP's id_token_hint check. */
+  resolveLoginHint: { kind: 'login_hint'; value: string; client: ClientView; scopes: string[]; acrValues: string[] };
+  /** The `login_hint_token` as sent, and the client that sent it. */
+  processLoginHintToken: { token: string; client: ClientView };
   validateUserCode: { user: UserView; code: string; client: ClientView };
   validateBindingMessage: { message: string; client: ClientView };
   notifyEndUser: {
@@ -62,7 +65,8 @@ export interface SentMessage {
 }
 
 export interface HookOutputs {
-  resolveLoginHint: { sub: string } | HookError<'unknown_user_id' | 'expired_login_hint_token' | 'invalid_request'>;
+  resolveLoginHint: { sub: string } | HookError<'unknown_user_id' | 'invalid_request'>;
+  processLoginHintToken: { sub: string } | HookError<'unknown_user_id' | 'expired_login_hint_token' | 'invalid_request'>;
   validateUserCode: { ok: true } | HookError<'invalid_user_code'>;
   validateBindingMessage: { ok: true } | HookError<'invalid_binding_message'>;
   notifyEndUser: { sent: SentMessage[] };

@@ -1,19 +1,18 @@
 /**
  * Client authentication for every endpoint that authenticates clients (token, bc-authorize):
- * `client_secret_basic` and `client_secret_post` (RFC 6749 §2.3.1). Exactly one method per
- * request; the method used must be the one the client registered. Every failure is 401
- * `invalid_client`, with `WWW-Authenticate: Basic` so HTTP clients know how to retry.
+ * `client_secret_basic` and `client_secret_post` (RFC 6749 §2.3.1) here, `private_key_jwt` and
+ * `client_secret_jwt` in client-assertion.ts. Exactly one method per request; the method used
+ * must be the one the client registered, still offered by the OP, and — for a FAPI-CIBA client —
+ * the registration must still meet the profile. Every failure is 401 `invalid_client`.
  */
-import { oauthError, type OAuthError } from '../errors.js';
+import { oauthError } from '../errors.js';
+import type { OpContext } from '../context.js';
 import { digest, matchesDigest } from './secrets.js';
 import type { ClientRecord, ClientRepo } from '../store/ports.js';
 import type { FormParams } from '../http/form.js';
-
-const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="ciba-op", charset="UTF-8"' };
-
-function unauthenticated(description: string): OAuthError {
-  return oauthError('invalid_client', description, CHALLENGE);
-}
+import { authenticateByAssertion } from './client-assertion.js';
+import { fapiMetadataProblem, isFapiClient } from './fapi.js';
+import { unauthenticated } from './invalid-client.js';
 
 interface Presented {
   method: 'client_secret_basic' | 'client_secret_post';
@@ -46,9 +45,6 @@ function parseBasic(header: string): Presented {
 function presentedCredentials(authorization: string | undefined, params: FormParams): Presented {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
-  if (params.get('client_assertion') !== undefined || params.get('client_assertion_type') !== undefined) {
-    throw unauthenticated('JWT client authentication is not supported by this OP yet');
-  }
   if (authorization !== undefined && /^basic /i.test(authorization)) {
     if (bodySecret !== undefined) throw oauthError('invalid_request', 'more than one client authentication method was used');
     const basic = parseBasic(authorization);
@@ -66,11 +62,11 @@ function presentedCredentials(authorization: string | undefined, params: FormPar
 /** Spends the same digest work for unknown clients so timing does not reveal which ids exist. */
 const DECOY_DIGEST = digest('decoy');
 
-export async function authenticateClient(
+async function authenticateBySecret(
   clients: ClientRepo,
   authorization: string | undefined,
   params: FormParams,
-  now = Date.now(),
+  now: number,
 ): Promise<ClientRecord> {
   const presented = presentedCredentials(authorization, params);
   const client = await clients.get(presented.clientId);
@@ -80,5 +76,25 @@ export async function authenticateClient(
   if (client.metadata.token_endpoint_auth_method !== presented.method) {
     throw unauthenticated(`client is registered for ${client.metadata.token_endpoint_auth_method}`);
   }
+  return client;
+}
+
+/** A registration that was fine once may not be now: the OP dropped a method, or FAPI was switched on. */
+function checkStanding(op: OpContext, client: ClientRecord): void {
+  const method = client.metadata.token_endpoint_auth_method;
+  if (!op.config.tokenEndpointAuthMethodsSupported.includes(method)) throw unauthenticated(`${method} is no longer offered by this OP`);
+  const problem = isFapiClient(op.config, client.metadata) ? fapiMetadataProblem(client.metadata) : null;
+  if (problem) throw unauthenticated(`the client registration does not meet the FAPI-CIBA profile: ${problem}`);
+}
+
+export async function authenticateClient(op: OpContext, authorization: string | undefined, params: FormParams): Promise<ClientRecord> {
+  const byAssertion = params.has('client_assertion') || params.has('client_assertion_type');
+  if (byAssertion && (params.has('client_secret') || /^basic /i.test(authorization ?? ''))) {
+    throw oauthError('invalid_request', 'more than one client authentication method was used');
+  }
+  const client = byAssertion
+    ? await authenticateByAssertion(op, params)
+    : await authenticateBySecret(op.store.clients, authorization, params, op.now());
+  checkStanding(op, client);
   return client;
 }

@@ -6,6 +6,7 @@ import { oauthError } from '../errors.js';
 import type { OpContext } from '../context.js';
 import type { ClientMetadata, ClientRecord } from '../store/ports.js';
 import { metadataPolicy, validateClientMetadata } from './client-metadata.js';
+import { checkSectorIdentifierUri } from './sector-identifier.js';
 import { digest, matchesDigest, randomToken, safeEqual } from './secrets.js';
 
 export const REGISTRATION_PATH = '/register';
@@ -53,7 +54,9 @@ function requireInitialAccessToken(op: OpContext, authorization: string | undefi
 export async function registerClient(op: OpContext, body: unknown, authorization: string | undefined): Promise<RegistrationResponse> {
   requireInitialAccessToken(op, authorization);
   const metadata = validateClientMetadata(body, metadataPolicy(op.config));
+  await checkSectorIdentifierUri(op.config, metadata);
   const now = op.now();
+  // A private_key_jwt client is given no secret: its digest is then of one nobody holds.
   const secret = randomToken();
   const accessToken = randomToken();
   const client: ClientRecord = {
@@ -67,8 +70,28 @@ export async function registerClient(op: OpContext, body: unknown, authorization
     createdAt: now,
     updatedAt: now,
   };
+  if (metadata.token_endpoint_auth_method === 'client_secret_jwt') client.sealedSecret = await op.clientKeys.sealSecret(secret);
   await op.store.clients.create(client);
-  return { ...describe(op, client), client_secret: secret, registration_access_token: accessToken };
+  const issued = metadata.token_endpoint_auth_method === 'private_key_jwt' ? {} : { client_secret: secret };
+  return { ...describe(op, client), ...issued, registration_access_token: accessToken };
+}
+
+/**
+ * The sealed secret exists exactly while a client uses client_secret_jwt. Switching to it needs
+ * the secret itself, which the OP only holds as a digest; a client given no secret cannot
+ * switch to any secret-based method.
+ */
+async function sealedSecretFor(op: OpContext, before: ClientRecord, metadata: ClientMetadata, presented: string | undefined): Promise<string | undefined> {
+  const method = metadata.token_endpoint_auth_method;
+  if (before.metadata.token_endpoint_auth_method === 'private_key_jwt' && method !== 'private_key_jwt') {
+    throw oauthError('invalid_client_metadata', `a client registered without a secret cannot switch to ${method}: register a new client`);
+  }
+  if (method !== 'client_secret_jwt') return undefined;
+  if (before.sealedSecret !== undefined) return before.sealedSecret;
+  if (presented === undefined) {
+    throw oauthError('invalid_client_metadata', 'switching to client_secret_jwt needs client_secret in the request, so the OP can keep it for HMAC checks');
+  }
+  return op.clientKeys.sealSecret(presented);
 }
 
 /** RFC 7592 §2: a wrong token and an unknown client answer alike, 401 `invalid_token`. */
@@ -104,7 +127,11 @@ export async function updateClient(
   if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || !matchesDigest(input.client_secret, client.secretDigest))) {
     throw oauthError('invalid_request', 'client_secret does not match the current secret');
   }
-  const updated: ClientRecord = { ...client, metadata: validateClientMetadata(body, metadataPolicy(op.config)), updatedAt: op.now() };
+  const metadata = validateClientMetadata(body, metadataPolicy(op.config));
+  await checkSectorIdentifierUri(op.config, metadata);
+  const sealedSecret = await sealedSecretFor(op, client, metadata, input.client_secret as string | undefined);
+  const { sealedSecret: _previous, ...rest } = client;
+  const updated: ClientRecord = { ...rest, ...(sealedSecret === undefined ? {} : { sealedSecret }), metadata, updatedAt: op.now() };
   if (!(await op.store.clients.replace(updated))) throw oauthError('invalid_token', 'the client no longer exists');
   return describe(op, updated);
 }

@@ -7,20 +7,32 @@ import type { Config } from '../config/types.js';
 import type { ClientRecord, ClientRepo } from '../store/ports.js';
 import { isOAuthError } from '../errors.js';
 import { metadataPolicy, validateClientMetadata } from './client-metadata.js';
-import { digest } from './secrets.js';
+import type { ClientKeys } from './client-keys.js';
+import { digest, randomToken } from './secrets.js';
 
 function secretOf(entry: Config['clients'][number], env: NodeJS.ProcessEnv): string | null {
   if (entry.client_secret !== undefined) return entry.client_secret;
   return entry.client_secret_env ? (env[entry.client_secret_env] ?? null) : null;
 }
 
-export async function syncStaticClients(config: Config, clients: ClientRepo, now: number, env = process.env): Promise<void> {
+export async function syncStaticClients(
+  config: Config,
+  clients: ClientRepo,
+  now: number,
+  clientKeys: Pick<ClientKeys, 'sealSecret'>,
+  env = process.env,
+): Promise<void> {
   const problems: string[] = [];
   const records: ClientRecord[] = [];
   for (const [index, entry] of config.clients.entries()) {
-    const secret = secretOf(entry, env);
+    // A private_key_jwt client needs no secret: its digest is then of one nobody holds.
+    const secret = entry.token_endpoint_auth_method === 'private_key_jwt' ? randomToken() : secretOf(entry, env);
     if (!secret) {
-      problems.push(`clients[${index}].client_secret_env: environment variable ${entry.client_secret_env} is not set`);
+      problems.push(
+        entry.client_secret_env
+          ? `clients[${index}].client_secret_env: environment variable ${entry.client_secret_env} is not set`
+          : `clients[${index}]: client_secret or client_secret_env is required unless token_endpoint_auth_method is private_key_jwt`,
+      );
       continue;
     }
     try {
@@ -29,6 +41,7 @@ export async function syncStaticClients(config: Config, clients: ClientRepo, now
       records.push({
         clientId: entry.client_id,
         secretDigest: digest(secret),
+        ...(metadata.token_endpoint_auth_method === 'client_secret_jwt' ? { sealedSecret: await clientKeys.sealSecret(secret) } : {}),
         secretExpiresAt: 0,
         registrationAccessTokenDigest: null,
         source: 'static',

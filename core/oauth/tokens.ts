@@ -68,7 +68,7 @@ export async function mintTokens(op: OpContext, client: ClientRecord, grant: Gra
   const iat = Math.floor(now / 1000);
   const claims: Record<string, unknown> = {
     iss: op.config.issuer,
-    sub: grant.sub,
+    sub: await op.subjects.forClient(client.metadata, grant.sub),
     aud: client.clientId,
     iat,
     exp: iat + lifetimes.idTokenLifetimeSec,

@@ -19,6 +19,8 @@ export const CAPABILITY_ARITY = {
   'secrets.get': [1, 1],
   // api.http.post(url, body, options?)
   'http.post': [2, 3],
+  // api.jwt.verifyWithClientKeys(token, clientId)
+  'jwt.verifyWithClientKeys': [2, 2],
 } as const satisfies Record<string, readonly [number, number]>;
 
 export type CapabilityName = keyof typeof CAPABILITY_ARITY;

@@ -4,8 +4,8 @@
  * workers never see. Each capability checks its arguments against a schema first; what it
  * throws reaches the script as a rejected promise (the sandbox wraps it in an envelope).
  *
- * Dry runs (`ciba-op scripts test`) record every call instead of performing it: reads (users)
- * are answered for real, effects (notify, http) and secrets are simulated.
+ * Dry runs (`ciba-op scripts test`) record every call instead of performing it: reads (users,
+ * jwt) are answered for real, effects (notify, http) and secrets are simulated.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Logger } from '../context.js';
@@ -16,6 +16,7 @@ import { verifySecret } from '../users/password.js';
 import type { CapabilityCall } from '../sandbox/index.js';
 import type { Channel, EndUserMessage, Notifier, NotifyResult } from '../../plugins/notifier.js';
 import { boundedHttpPost, type HttpPostOptions } from './http-post.js';
+import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
 
 // Optional trailing arguments make tuples shorter than their item lists; that is intended.
 const ajv = new Ajv({ strict: true, strictTuples: false, allowUnionTypes: true });
@@ -69,6 +70,16 @@ const logArgs = ajv.compile<[string, string, Record<string, unknown>?]>({
   items: [{ enum: ['debug', 'info', 'warn', 'error'] }, { type: 'string', maxLength: 4096 }, { type: 'object' }],
 });
 
+const jwtArgs = ajv.compile<[string, string]>({
+  type: 'array',
+  minItems: 2,
+  maxItems: 2,
+  items: [
+    { type: 'string', maxLength: 16384 },
+    { type: 'string', minLength: 1, maxLength: 255 },
+  ],
+});
+
 const secretArgs = ajv.compile<[string]>({
   type: 'array',
   minItems: 1,
@@ -117,6 +128,7 @@ export interface CapabilityDeps {
   /** Plain http to loopback hosts on the allow-list (development only). */
   allowLoopbackHttp: boolean;
   log: Logger;
+  verifyClientJwt: ClientJwtVerifier;
 }
 
 const NOTIFY: Record<string, Channel> = {
@@ -161,6 +173,8 @@ export class CapabilityHost {
         return this.secret(call, recording);
       case 'http.post':
         return this.httpPost(call, recording);
+      case 'jwt.verifyWithClientKeys':
+        return this.verifyJwt(call);
       default:
         throw new Error(`unknown capability ${call.capability}`);
     }
@@ -209,6 +223,12 @@ export class CapabilityHost {
     if (recording) return `dry-run-secret:${name}`;
     const sealed = await this.deps.secrets.get(call.script, name);
     return sealed === null ? null : unseal(sealed, this.deps.kek);
+  }
+
+  /** A read, like users.find: dry runs check for real. */
+  private verifyJwt(call: CapabilityCall): Promise<unknown> {
+    const [token, clientId] = check(jwtArgs, call.args, 'api.jwt.verifyWithClientKeys()');
+    return this.deps.verifyClientJwt(token, clientId);
   }
 
   private async httpPost(call: CapabilityCall, recording: Recording | undefined): Promise<unknown> {

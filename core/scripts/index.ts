@@ -8,6 +8,7 @@ import type { Logger } from '../context.js';
 import type { HookInputs, HookName, HookOutputs, HookRunner } from '../hooks/types.js';
 import type { Store } from '../store/ports.js';
 import type { Notifiers } from '../notify/notifiers.js';
+import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
 import { CapabilityHost } from './capabilities.js';
 import { ScriptedHookRunner, type ScriptCallObserver } from './hook-runner.js';
 import { LazySandbox } from './lazy-sandbox.js';
@@ -29,13 +30,15 @@ export interface ScriptingDeps {
   kek: Uint8Array;
   notifiers: Notifiers;
   builtins: { run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> };
+  /** Behind the scripts' api.jwt. */
+  verifyClientJwt: ClientJwtVerifier;
   log: Logger;
   now(): number;
   /** Metrics for every scripted hook call. */
   observeCall: ScriptCallObserver;
 }
 
-export async function createScripting({ config, store, kek, notifiers, builtins, log, now, observeCall }: ScriptingDeps): Promise<Scripting> {
+export async function createScripting({ config, store, kek, notifiers, builtins, verifyClientJwt, log, now, observeCall }: ScriptingDeps): Promise<Scripting> {
   const capabilities = new CapabilityHost({
     users: store.users,
     secrets: store.scriptSecrets,
@@ -44,6 +47,7 @@ export async function createScripting({ config, store, kek, notifiers, builtins,
     httpAllowList: config.scripts.httpAllowList,
     allowLoopbackHttp: config.devMode,
     log,
+    verifyClientJwt,
   });
   const { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes } = config.scripts;
   const sandbox = new LazySandbox(

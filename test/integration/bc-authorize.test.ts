@@ -64,9 +64,9 @@ describe('POST /bc-authorize', () => {
     it('refuses two methods at once', async () => {
       await expectError({ ...ok, client_secret: 'poll-secret' }, 400, 'invalid_request');
     });
-    it('says JWT client authentication is not available yet', async () => {
+    it('refuses a client_assertion that is not a JWT (JWT client authentication: client-assertion.test.ts)', async () => {
       const res = await expectError({ ...ok, client_id: 'poll', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'x.y.z' }, 401, 'invalid_client', {});
-      expect(res.body.error_description).toMatch(/JWT/);
+      expect(res.body.error_description).toMatch(/client_assertion is not a JWT/);
     });
   });
 
@@ -74,9 +74,9 @@ describe('POST /bc-authorize', () => {
     await expectError(ok, 400, 'unauthorized_client', basic('refresh-only', 'refresh-secret'));
   });
 
-  it('refuses request objects with a clear invalid_request until they are supported', async () => {
+  it('refuses a request object from a client that registered no signing alg (signed requests: signed-requests.test.ts)', async () => {
     const res = await expectError({ ...ok, request: 'e30.e30.' }, 400, 'invalid_request');
-    expect(res.body.error_description).toMatch(/request/);
+    expect(res.body.error_description).toMatch(/has not registered backchannel_authentication_request_signing_alg/);
   });
 
   describe('scope', () => {
@@ -122,7 +122,7 @@ describe('POST /bc-authorize', () => {
       await expectError({ scope: 'openid', login_hint: 'same@example.com' }, 400, 'unknown_user_id');
       await expectError({ scope: 'openid', login_hint: 'gone' }, 400, 'unknown_user_id');
     });
-    it('says login_hint_token and id_token_hint are not supported yet', async () => {
+    it('refuses token hints that are not JWTs (token hints: token-hints.test.ts)', async () => {
       for (const kind of ['login_hint_token', 'id_token_hint']) {
         const res = await expectError({ scope: 'openid', [kind]: 'a.b.c' }, 400, 'invalid_request');
         expect(res.body.error_description).toContain(kind);

@@ -19,13 +19,14 @@ describe('discovery and JWKS', () => {
       backchannel_user_code_parameter_supported: true,
       registration_endpoint: `${t.url}/register`,
       response_types_supported: [],
-      subject_types_supported: ['public'],
+      subject_types_supported: ['public', 'pairwise'],
       id_token_signing_alg_values_supported: ['RS256', 'PS256', 'ES256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['PS256', 'ES256', 'RS256', 'HS256'],
+      backchannel_authentication_request_signing_alg_values_supported: ['PS256', 'ES256', 'RS256'],
     });
     expect(doc.grant_types_supported).toContain('urn:openid:params:grant-type:ciba');
     expect(doc).not.toHaveProperty('authorization_endpoint');
-    expect(doc).not.toHaveProperty('backchannel_authentication_request_signing_alg_values_supported');
   });
 
   it('publishes every key with a kid, RSA keys of at least 2048 bits, no private parts', async () => {

@@ -47,12 +47,12 @@ describe('client registration', () => {
     ['non-empty response_types', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', response_types: ['code'] }],
     ['an unknown auth method', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', token_endpoint_auth_method: 'none' }],
     ['an unavailable ID token alg', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'HS256' }],
-    ['a signed-request alg (not supported yet)', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', backchannel_authentication_request_signing_alg: 'PS256' }],
+    ['a signed-request alg without keys', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', backchannel_authentication_request_signing_alg: 'PS256' }],
     ['a non-boolean backchannel_user_code_parameter', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', backchannel_user_code_parameter: 'yes' }],
     ['an http notification endpoint', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', backchannel_client_notification_endpoint: 'http://rp.example/cb' }],
     ['a delivery mode without the CIBA grant', { grant_types: ['refresh_token'], backchannel_token_delivery_mode: 'poll' }],
     ['an unsupported scope', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', scope: 'openid admin' }],
-    ['pairwise subjects (not supported yet)', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', subject_type: 'pairwise' }],
+    ['pairwise subjects without a sector', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', subject_type: 'pairwise' }],
     ['a body that is not an object', [1, 2]],
   ])('refuses %s with invalid_client_metadata', async (_name, body) => {
     const res = await register(body);

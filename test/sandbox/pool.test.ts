@@ -42,6 +42,7 @@ describe('running hooks', () => {
         await api.log('info', 'hello', { a: 1 }),
         await api.secrets.get('smtp'),
         await api.http.post('https://allowed.example', { b: 2 }),
+        await api.jwt.verifyWithClientKeys('a.b.c', 'client-1'),
       ];`;
     const result = await pool.call(hook('caps', 1, body), { email: 'a@b.c' }, { requestId: 'req-1', dryRun: true });
     expect(valueOf(result)).toEqual([
@@ -54,9 +55,10 @@ describe('running hooks', () => {
       { echo: ['info', 'hello', { a: 1 }] },
       { echo: ['smtp'] },
       { echo: ['https://allowed.example', { b: 2 }] },
+      { echo: ['a.b.c', 'client-1'] },
     ]);
     const made = hostCalls.slice(before);
-    const order = ['users.find', 'users.checkUserCode', 'notify.email', 'notify.sms', 'notify.push', 'notify.webhook', 'log', 'secrets.get', 'http.post'];
+    const order = ['users.find', 'users.checkUserCode', 'notify.email', 'notify.sms', 'notify.push', 'notify.webhook', 'log', 'secrets.get', 'http.post', 'jwt.verifyWithClientKeys'];
     expect(made.map((call) => call.capability)).toEqual(order);
     expect([...order].sort()).toEqual(Object.keys(CAPABILITY_ARITY).sort());
     expect(made[0]).toEqual({ capability: 'users.find', args: ['email', 'a@b.c'], script: 'caps', version: 1, requestId: 'req-1', dryRun: true });

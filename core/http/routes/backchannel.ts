@@ -9,7 +9,7 @@ export async function backchannelRoutes(app: FastifyInstance): Promise<void> {
   const op = app.op;
   app.post(PATHS.backchannel, async (request) => {
     const params = FormParams.from(request.body);
-    const client = await authenticateClient(op.store.clients, request.headers.authorization, params, op.now());
+    const client = await authenticateClient(op, request.headers.authorization, params);
     const ack = await backchannelAuthenticate(op, client, params, { requestId: String(request.id) });
     request.afterResponse = ack.notify;
     return ack.body;

@@ -22,7 +22,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   const op = app.op;
   app.post(PATHS.token, async (request) => {
     const params = FormParams.from(request.body);
-    const client = await authenticateClient(op.store.clients, request.headers.authorization, params, op.now());
+    const client = await authenticateClient(op, request.headers.authorization, params);
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw oauthError('invalid_request', 'grant_type is required');
     const handler = op.config.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;

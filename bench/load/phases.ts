@@ -1,0 +1,132 @@
+/**
+ * The three measured phases. Each sends the same requests to either server; what counts as a
+ * success is written next to each phase and in RESULTS.md.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CIBA_GRANT, POLL_INTERVAL_SEC, USERS, userSub, type LoadSettings } from '../protocol.js';
+import { errorKind, failureKind, runWorkers, type Endpoints, type Http, type Recorder, type Window } from './http.js';
+import type { Links } from './links.js';
+
+/** Requests cycle through the users so no single record is the hot one. */
+const BC_BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hint=${userSub(n)}`);
+
+/**
+ * An id is polled again no sooner than this after its previous answer came back. The server
+ * recorded that poll before answering, so the gap it sees is longer than the interval and our
+ * OP's slow_down rule can never fire; oidc-provider 9 has no such rule.
+ */
+const REPOLL_GAP_MS = POLL_INTERVAL_SEC * 1000 + 50;
+const LINK_TIMEOUT_MS = 10_000;
+const TOKEN_FIELD = /name="token" value="([^"]+)"/;
+
+export interface PhaseContext {
+  http: Http;
+  endpoints: Endpoints;
+  settings: LoadSettings;
+  window: Window;
+  recorder: Recorder;
+  links: Links;
+}
+
+/** One bc-authorize; the auth_req_id on 200, otherwise the error is recorded and null returned. */
+async function bcAuthorize(ctx: PhaseContext, n: number, step: string): Promise<string | null> {
+  try {
+    const answer = await ctx.http.clientPost(ctx.endpoints.backchannel, BC_BODIES[n % USERS] as string);
+    const id = answer.status === 200 ? (JSON.parse(answer.text) as { auth_req_id?: unknown }).auth_req_id : undefined;
+    if (typeof id === 'string') return id;
+    ctx.recorder.error(errorKind(step, answer));
+  } catch (err) {
+    ctx.recorder.error(failureKind(step, err));
+  }
+  return null;
+}
+
+/** Success = 200 with an auth_req_id. */
+export async function bcAuthorizePhase(ctx: PhaseContext): Promise<void> {
+  let n = 0;
+  await runWorkers(ctx.settings.concurrency, ctx.window, async () => {
+    const start = process.hrtime.bigint();
+    if (await bcAuthorize(ctx, n++, 'bc-authorize')) ctx.recorder.success(start);
+  });
+}
+
+/** Creates the pending requests the polls phase polls; done before its window opens. */
+export async function pendingPool(ctx: PhaseContext): Promise<string[]> {
+  const ids: string[] = [];
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: ctx.settings.concurrency }, async () => {
+      while (n < ctx.settings.pollPool) {
+        const id = await bcAuthorize(ctx, n++, 'pool bc-authorize');
+        if (id) ids.push(id);
+      }
+    }),
+  );
+  return ids;
+}
+
+/**
+ * Polls the pending ids round-robin. Success = 400 `authorization_pending`; `slow_down` or any
+ * other answer is an error. When the next id is not pollable yet the worker waits for it and
+ * `poolWaits` grows: the rate was then capped by the pool size, not by the server.
+ */
+export async function pollsPhase(ctx: PhaseContext, ids: readonly string[]): Promise<{ poolWaits: number }> {
+  const readyAt = new Float64Array(ids.length);
+  let next = 0;
+  let poolWaits = 0;
+  await runWorkers(ctx.settings.concurrency, ctx.window, async () => {
+    const index = next++ % ids.length;
+    const wait = (readyAt[index] as number) - performance.now();
+    if (wait > 0) {
+      poolWaits++;
+      await sleep(wait);
+    }
+    readyAt[index] = Number.POSITIVE_INFINITY;
+    const start = process.hrtime.bigint();
+    try {
+      const answer = await ctx.http.clientPost(ctx.endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${ids[index]}`);
+      if (answer.status === 400 && answer.text.includes('"authorization_pending"')) ctx.recorder.success(start);
+      else ctx.recorder.error(errorKind('token', answer));
+    } catch (err) {
+      ctx.recorder.error(failureKind('token', err));
+    }
+    readyAt[index] = performance.now() + REPOLL_GAP_MS;
+  });
+  return { poolWaits };
+}
+
+/**
+ * One whole flow as an RP and an end-user would run it: bc-authorize → the link arrives
+ * (over IPC) → GET the page → POST approve → one token request. Success = the token request
+ * answers 200 with an id_token; latency is the whole flow's.
+ */
+async function flow(ctx: PhaseContext, n: number): Promise<void> {
+  const { http, endpoints, recorder } = ctx;
+  const start = process.hrtime.bigint();
+  const id = await bcAuthorize(ctx, n, 'bc-authorize');
+  if (!id) return;
+  let step = 'link';
+  try {
+    const link = new URL(await ctx.links.waitFor(id, LINK_TIMEOUT_MS));
+    step = 'verify GET';
+    const page = await http.get(link.pathname + link.search);
+    const token = page.status === 200 ? TOKEN_FIELD.exec(page.text)?.[1] : undefined;
+    if (!token) return recorder.error(errorKind(step, page));
+    step = 'verify POST';
+    const decided = await http.browserPost(link.pathname, `token=${encodeURIComponent(token)}&decision=approve`);
+    if (decided.status !== 200) return recorder.error(errorKind(step, decided));
+    step = 'token';
+    const tokens = await http.clientPost(endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${id}`);
+    const idToken = tokens.status === 200 ? (JSON.parse(tokens.text) as { id_token?: unknown }).id_token : undefined;
+    if (typeof idToken === 'string') recorder.success(start);
+    else recorder.error(errorKind(step, tokens));
+  } catch (err) {
+    recorder.error(failureKind(step, err));
+  }
+}
+
+export async function flowsPhase(ctx: PhaseContext): Promise<void> {
+  let n = 0;
+  await runWorkers(ctx.settings.flows, ctx.window, () => flow(ctx, n++));
+}

@@ -1,0 +1,89 @@
+/**
+ * Our OP under load, from the compiled dist/ (`npm run build`; BENCH_OP_ROOT may point at
+ * another build): embedded in-memory store, warn-level logging, one static poll client, USERS
+ * users, and the end-user notification replaced by handing the link to the driver over IPC —
+ * every other hook and step is the real one.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { HookInputs, HookMeta, HookName, HookOutputs, HookRunner } from '../../core/hooks/types.js';
+import { CIBA_GRANT, CLIENT, OP_ROOT_ENV, POLL_INTERVAL_SEC, TTL, USERS, userSub } from '../protocol.js';
+import { benchPort, sendLink, stopWithDriver, toDriver } from './lifecycle.js';
+
+// This file runs transpiled from bench/out/servers/, so dist/ is found from the package root.
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error('package.json not found above the launcher');
+    dir = dirname(dir);
+  }
+  return dir;
+}
+const opRoot = process.env[OP_ROOT_ENV] || packageRoot();
+async function fromDist<T>(module: string): Promise<T> {
+  return (await import(pathToFileURL(join(opRoot, 'dist', module)).href)) as T;
+}
+
+const { createOp } = await fromDist<typeof import('../../core/op.js')>('core/op.js');
+const { loadConfig } = await fromDist<typeof import('../../core/config/load.js')>('core/config/load.js');
+
+const NOTIFIED: HookOutputs['notifyEndUser'] = { sent: [{ channel: 'bench', delivered: true }] };
+
+/** The real runner for every hook but notifyEndUser, which hands the link to the load. */
+class BenchHooks implements HookRunner {
+  constructor(private readonly builtins: HookRunner) {}
+  run<H extends HookName>(hook: H, input: HookInputs[H], meta: HookMeta): Promise<HookOutputs[H]> {
+    if (hook !== 'notifyEndUser') return this.builtins.run(hook, input, meta);
+    const { authReqId, link } = input as HookInputs['notifyEndUser'];
+    sendLink(authReqId, link);
+    return Promise.resolve(NOTIFIED as HookOutputs[H]);
+  }
+}
+
+stopWithDriver();
+const port = benchPort();
+const url = `http://127.0.0.1:${port}`;
+const config = loadConfig({
+  env: {},
+  overrides: {
+    issuer: url,
+    host: '127.0.0.1',
+    port,
+    logLevel: 'warn',
+    store: { inMemory: true },
+    backchannelAuthenticationResponseInterval: POLL_INTERVAL_SEC,
+    backchannelAuthenticationResponseExpiresIn: TTL.authRequestSec,
+    tokens: { accessTokenLifetimeSec: TTL.accessTokenSec, idTokenLifetimeSec: TTL.idTokenSec },
+    clients: [
+      {
+        client_id: CLIENT.id,
+        client_secret: CLIENT.secret,
+        client_name: CLIENT.name,
+        grant_types: [CIBA_GRANT],
+        backchannel_token_delivery_mode: 'poll',
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+      },
+    ],
+  },
+});
+const op = await createOp(config, { hooks: (builtins) => new BenchHooks(builtins) });
+const now = Date.now();
+for (let n = 0; n < USERS; n++) {
+  const sub = userSub(n);
+  await op.context.store.users.create({
+    sub,
+    username: sub,
+    email: null,
+    phone_number: null,
+    claims: {},
+    passwordHash: null,
+    userCodeHash: null,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+await op.listen();
+toDriver({ type: 'ready', url });

@@ -55,6 +55,9 @@ const config = loadConfig({
     backchannelAuthenticationResponseInterval: POLL_INTERVAL_SEC,
     backchannelAuthenticationResponseExpiresIn: TTL.authRequestSec,
     tokens: { accessTokenLifetimeSec: TTL.accessTokenSec, idTokenLifetimeSec: TTL.idTokenSec },
+    // The whole load is one client from one address, and oidc-provider has no rate limits:
+    // measure the OPs, not ciba-op's per-client buckets.
+    rateLimits: { bcAuthorize: { perClient: null, perIp: null }, token: { perClient: null, perIp: null } },
     clients: [
       {
         client_id: CLIENT.id,

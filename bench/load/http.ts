@@ -20,7 +20,6 @@ export interface Endpoints {
 const BASIC = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT.id)}:${encodeURIComponent(CLIENT.secret)}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
 const CLIENT_HEADERS = { authorization: BASIC, 'content-type': FORM };
-const BROWSER_FORM_HEADERS = { 'content-type': FORM };
 
 export class Http {
   private readonly pool: Pool;
@@ -34,9 +33,13 @@ export class Http {
     return this.send('POST', path, CLIENT_HEADERS, body);
   }
 
-  /** What the end-user's browser sends: no client credentials. */
-  browserPost(path: string, body: string): Promise<Answer> {
-    return this.send('POST', path, BROWSER_FORM_HEADERS, body);
+  /** What the end-user's authenticator app sends: the link token as a Bearer credential. */
+  appGet(path: string, linkToken: string): Promise<Answer> {
+    return this.send('GET', path, { authorization: `Bearer ${linkToken}` }, undefined);
+  }
+
+  appPost(path: string, linkToken: string, body: unknown): Promise<Answer> {
+    return this.send('POST', path, { authorization: `Bearer ${linkToken}`, 'content-type': 'application/json' }, JSON.stringify(body));
   }
 
   get(path: string): Promise<Answer> {

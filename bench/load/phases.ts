@@ -18,7 +18,8 @@ const BC_BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hi
  */
 const REPOLL_GAP_MS = POLL_INTERVAL_SEC * 1000 + 50;
 const LINK_TIMEOUT_MS = 10_000;
-const TOKEN_FIELD = /name="token" value="([^"]+)"/;
+/** Both servers' authenticator-app API (ours: core/enduser/api-routes.ts). */
+const APP_API = { request: '/enduser/api/request', decision: '/enduser/api/decision' };
 
 export interface PhaseContext {
   http: Http;
@@ -97,8 +98,9 @@ export async function pollsPhase(ctx: PhaseContext, ids: readonly string[]): Pro
 }
 
 /**
- * One whole flow as an RP and an end-user would run it: bc-authorize → the link arrives
- * (over IPC) → GET the page → POST approve → one token request. Success = the token request
+ * One whole flow as an RP and an end-user's authenticator app would run it: bc-authorize → the
+ * link arrives (over IPC) → GET the request and POST approve with the link token → one token
+ * request. Success = the token request
  * answers 200 with an id_token; latency is the whole flow's.
  */
 async function flow(ctx: PhaseContext, n: number): Promise<void> {
@@ -109,12 +111,12 @@ async function flow(ctx: PhaseContext, n: number): Promise<void> {
   let step = 'link';
   try {
     const link = new URL(await ctx.links.waitFor(id, LINK_TIMEOUT_MS));
-    step = 'verify GET';
-    const page = await http.get(link.pathname + link.search);
-    const token = page.status === 200 ? TOKEN_FIELD.exec(page.text)?.[1] : undefined;
-    if (!token) return recorder.error(errorKind(step, page));
-    step = 'verify POST';
-    const decided = await http.browserPost(link.pathname, `token=${encodeURIComponent(token)}&decision=approve`);
+    const token = link.searchParams.get('token') ?? '';
+    step = 'app GET';
+    const shown = await http.appGet(APP_API.request, token);
+    if (shown.status !== 200) return recorder.error(errorKind(step, shown));
+    step = 'app POST';
+    const decided = await http.appPost(APP_API.decision, token, { decision: 'approve' });
     if (decided.status !== 200) return recorder.error(errorKind(step, decided));
     step = 'token';
     const tokens = await http.clientPost(endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${id}`);

@@ -2,8 +2,8 @@
  * oidc-provider 9 doing what our OP does in the bench: CIBA poll mode, one static
  * client_secret_basic client, RS256 ID tokens, USERS accounts resolved from `login_hint`, an
  * in-memory store that keeps expired requests, and a verification link per request sent to the
- * driver over IPC. Its approval route mirrors ours: GET shows the request, POST approves it
- * through `provider.backchannelResult`, and the link works once.
+ * driver over IPC. Its approval API mirrors our authenticator-app API: GET shows the request,
+ * POST approves it through `provider.backchannelResult`, and the link works once.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -80,36 +80,34 @@ const provider = new Provider(url, {
   },
 });
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 async function pendingRequest(token: string | undefined): Promise<BackchannelAuthenticationRequest | null> {
   const id = token ? links.get(digest(token)) : undefined;
   const request = id ? await provider.BackchannelAuthenticationRequest.find(id) : undefined;
   return request && !request.grantId && !request.error && !request.isExpired ? request : null;
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/**
+ * The authenticator-app API, in the shape ours has (core/enduser/api-routes.ts): the link token
+ * as a Bearer credential, GET shows the request as JSON, POST approves it.
+ */
+const API = { request: '/enduser/api/request', decision: '/enduser/api/decision' };
+
+async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of req) {
     body += String(chunk);
     if (body.length > BODY_LIMIT_BYTES) throw new Error('body too large');
   }
-  return new URLSearchParams(body);
+  return body;
 }
 
-async function decisionPage(ctx: KoaContext, token: string, request: BackchannelAuthenticationRequest): Promise<void> {
+async function describeRequest(ctx: KoaContext, request: BackchannelAuthenticationRequest): Promise<void> {
   const client = await provider.Client.find(request.clientId);
-  const minutesLeft = Math.max(1, Math.ceil((request.exp * 1000 - Date.now()) / 60_000));
-  const scopes = request.scope.split(' ').map((s) => `<li>${escapeHtml(s)}</li>`).join('');
-  ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Sign-in request</title></head><body>
-<h1>${escapeHtml(client?.clientName ?? request.clientId)} asks you to sign in</h1>
-<p>It would receive:</p><ul>${scopes}</ul>
-<p>This request expires in ${minutesLeft} minutes.</p>
-<form method="post" action="/verify">
-<input type="hidden" name="token" value="${escapeHtml(token)}">
-<button type="submit" name="decision" value="approve">Approve</button>
-</form></body></html>`;
+  ctx.body = {
+    client: { client_id: request.clientId, client_name: client?.clientName ?? null },
+    scopes: request.scope.split(' '),
+    expires_at: request.exp,
+  };
 }
 
 /** The bench only approves, so that is the only decision this route knows. */
@@ -119,24 +117,25 @@ async function approve(ctx: KoaContext, token: string, request: BackchannelAuthe
   grant.addOIDCScope(request.scope);
   await grant.save();
   await provider.backchannelResult(request, grant, { acr: LINK_ACR, amr: LINK_AMR, authTime: Math.floor(Date.now() / 1000) });
-  ctx.body = '<!doctype html><html><body><h1>You approved the request</h1></body></html>';
+  ctx.body = { state: 'approved' };
 }
 
 provider.use(async (ctx, next) => {
-  if (ctx.path !== '/verify') return next();
-  ctx.type = 'text/html; charset=utf-8';
-  const form = ctx.method === 'POST' ? await readForm(ctx.req) : null;
-  const token = form ? (form.get('token') ?? undefined) : typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
+  if (ctx.path !== API.request && ctx.path !== API.decision) return next();
+  const token = /^Bearer +([A-Za-z0-9_-]{1,128})$/.exec(ctx.req.headers.authorization ?? '')?.[1];
   const request = await pendingRequest(token);
   if (!token || !request) {
-    ctx.status = 404;
-    ctx.body = '<!doctype html><html><body><h1>This link is no longer valid</h1></body></html>';
+    ctx.status = 401;
+    ctx.body = { error: 'invalid_token' };
     return;
   }
-  if (ctx.method === 'GET') return decisionPage(ctx, token, request);
-  if (ctx.method === 'POST' && form?.get('decision') === 'approve') return approve(ctx, token, request);
+  if (ctx.method === 'GET' && ctx.path === API.request) return describeRequest(ctx, request);
+  if (ctx.method === 'POST' && ctx.path === API.decision) {
+    const decision = (JSON.parse(await readBody(ctx.req)) as { decision?: unknown }).decision;
+    if (decision === 'approve') return approve(ctx, token, request);
+  }
   ctx.status = 400;
-  ctx.body = '<!doctype html><html><body><h1>Unsupported decision</h1></body></html>';
+  ctx.body = { error: 'invalid_request' };
 });
 
 provider.listen(port, '127.0.0.1', () => toDriver({ type: 'ready', url }));

@@ -3,6 +3,7 @@
  * Fastify routes receive it through a decorator, tests build it with createOp().
  */
 import type { Config } from './config/types.js';
+import type { CallbackQueue } from './ciba/outbox/callbacks.js';
 import type { HookRunner } from './hooks/types.js';
 import type { KeyRing } from './oauth/keys.js';
 import type { ClientKeys } from './oauth/client-keys.js';
@@ -27,6 +28,8 @@ export interface OpContext {
   subjects: PairwiseSubjects;
   hooks: HookRunner;
   log: Logger;
+  /** Takes auth requests out of `pending` so that their ping/push clients are called back. */
+  callbacks: CallbackQueue;
   metrics: Metrics;
   /** Epoch ms; replaceable so tests can move time without sleeping. */
   now(): number;

@@ -20,6 +20,7 @@ import { createStore } from './store/index.js';
 import type { Store } from './store/ports.js';
 import { buildApp } from './http/app.js';
 import { startPurgeJob } from './store/purge-job.js';
+import { createDelivery, type Delivery, type DeliveryObserver } from './ciba/outbox/index.js';
 import { createLogger } from './logging.js';
 import { closeNotifiers, createNotifiers } from './notify/notifiers.js';
 import { createScripting, type Scripting } from './scripts/index.js';
@@ -35,6 +36,8 @@ export interface Op {
   context: OpContext;
   app: FastifyInstance;
   scripting: Scripting;
+  /** Ping/push callbacks: the outbox worker of this process and its counters. */
+  delivery: Delivery;
   /** Listens on config.host:config.port (0 picks a free port); resolves to the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -42,9 +45,11 @@ export interface Op {
 
 export interface CreateOpOptions {
   /** Wrap the hook runner (scripts over built-ins); benchmarks use it to observe notifications. */
-  hooks?: (builtins: HookRunner, context: Omit<OpContext, 'hooks'>) => HookRunner;
+  hooks?: (builtins: HookRunner, context: Omit<OpContext, 'hooks' | 'callbacks'>) => HookRunner;
   logger?: PinoLogger;
   now?: () => number;
+  /** Hears every callback attempt, delivery, retry and dead letter (metrics). */
+  observeDelivery?: DeliveryObserver;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -77,12 +82,13 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
 
     const notifiers = countedNotifiers(createNotifiers(config, log), metrics);
     const base = { config, store, keys, clientKeys, subjects, log, metrics, now };
+    const delivery = createDelivery({ ...base, kek, observe: options.observeDelivery });
     const verifyClientJwt = clientJwtVerifier({ config, clients: store.clients, clientKeys, now });
     const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log, verifyClientJwt });
     const scripting = await createScripting({ config, store, kek, notifiers, builtins, verifyClientJwt, log, now, observeCall: scriptCallMetrics(metrics) });
     metrics.observeSandbox(scripting.sandbox);
     const hooks = options.hooks ? options.hooks(scripting.hooks, base) : scripting.hooks;
-    const context: OpContext = { ...base, hooks };
+    const context: OpContext = { ...base, callbacks: delivery.callbacks, hooks };
     const app = await buildApp(context, log, [adminApi(context, scripting.service)]);
     const readiness = [
       { name: 'store', check: () => store.ping() },
@@ -92,12 +98,14 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     await app.register(healthRoutes(readiness, log));
     if (config.metrics.enabled) await app.register(metricsRoutes(metrics, config.metrics.token));
     const purge = startPurgeJob(context);
+    delivery.start();
     const keyRefresh = keys.keepFresh(config.keys.refreshIntervalSec, now, log);
 
     return {
       context,
       app,
       scripting,
+      delivery,
       async listen() {
         return app.listen({ host: config.host, port: config.port });
       },
@@ -112,6 +120,7 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
         keyRefresh.stop();
         await app.close();
         await app.postResponseJobs.drain();
+        await delivery.close();
         await scripting.close();
         await closeNotifiers(notifiers);
         await store.close();

@@ -278,7 +278,9 @@ async function notifyEndUser(
     reason = 'the end-user could not be reached';
   }
   if (reason) {
-    await op.store.authRequests.transition(record.id, ['pending'], 'failed', { reason, decidedAt: op.now() });
+    await op.callbacks.around([record], () =>
+      op.store.authRequests.transition(record.id, ['pending'], 'failed', { reason, decidedAt: op.now() }),
+    );
     op.log.warn({ authReqId: record.id, requestId: meta.requestId }, 'auth request failed: end-user not notified');
   }
 }

@@ -25,14 +25,16 @@ export type Decision = { approve: true; authentication: Authentication } | { app
 /** Null when the request stopped being pending or expired meanwhile (a racing decision won). */
 export async function decide(op: OpContext, record: AuthRequestRecord, decision: Decision): Promise<AuthRequestRecord | null> {
   const now = op.now();
-  return op.store.authRequests.transition(
-    record.id,
-    ['pending'],
-    decision.approve ? 'approved' : 'denied',
-    decision.approve
-      ? { decidedAt: now, authTime: now, acr: decision.authentication.acr, amr: decision.authentication.amr }
-      : { decidedAt: now, reason: 'the end-user denied the request' },
-    now,
+  return op.callbacks.around([record], () =>
+    op.store.authRequests.transition(
+      record.id,
+      ['pending'],
+      decision.approve ? 'approved' : 'denied',
+      decision.approve
+        ? { decidedAt: now, authTime: now, acr: decision.authentication.acr, amr: decision.authentication.amr }
+        : { decidedAt: now, reason: 'the end-user denied the request' },
+      now,
+    ),
   );
 }
 

@@ -7,13 +7,27 @@
 import { oauthError } from '../errors.js';
 import type { OpContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
-import type { ClientRecord } from '../store/ports.js';
+import type { AuthRequestRecord, ClientRecord } from '../store/ports.js';
 import { CIBA_GRANT } from '../oauth/client-metadata.js';
-import { mintTokens, type TokenResponse } from '../oauth/tokens.js';
+import { mintTokens, type Grant, type TokenResponse } from '../oauth/tokens.js';
 import { randomToken } from '../oauth/secrets.js';
 
 /** CIBA §11: after slow_down the interval grows by at least 5 seconds. */
 export const SLOW_DOWN_STEP_SEC = 5;
+
+/** What an approved request grants; all tokens minted for it share `grantId`. */
+export function grantOf(record: AuthRequestRecord, grantId: string): Grant {
+  return {
+    grantId,
+    clientId: record.clientId,
+    sub: record.sub,
+    scope: record.scope,
+    authReqId: record.id,
+    acr: record.acr,
+    amr: record.amr,
+    authTime: record.authTime,
+  };
+}
 
 export async function cibaGrant(op: OpContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
   if (!op.config.cibaEnabled || !client.metadata.grant_types.includes(CIBA_GRANT)) {
@@ -51,16 +65,7 @@ export async function cibaGrant(op: OpContext, client: ClientRecord, params: For
       if (expired) throw oauthError('expired_token', 'the authentication request has expired');
       const issued = await op.store.authRequests.transition(id, ['approved'], 'issued');
       if (!issued) throw oauthError('invalid_grant', 'auth_req_id has already been redeemed');
-      return mintTokens(op, client, {
-        grantId: randomToken(16),
-        clientId: client.clientId,
-        sub: issued.sub,
-        scope: issued.scope,
-        authReqId: issued.id,
-        acr: issued.acr,
-        amr: issued.amr,
-        authTime: issued.authTime,
-      });
+      return mintTokens(op, client, grantOf(issued, randomToken(16)));
     }
   }
 }

@@ -113,6 +113,13 @@ function crossFieldProblems(config: Config): string[] {
   if (!config.devMode && !config.issuer.startsWith('https://')) {
     problems.push('issuer: must be an https URL unless devMode is true');
   }
+  const notification = config.backchannelClientNotification;
+  if (notification.leaseSec * 1000 <= notification.timeoutMs) {
+    problems.push('backchannelClientNotification.leaseSec: must exceed timeoutMs, or a slow attempt would lose its lease mid-flight');
+  }
+  if (notification.retryMaxDelayMs < notification.retryInitialDelayMs) {
+    problems.push('backchannelClientNotification.retryMaxDelayMs: must not be below retryInitialDelayMs');
+  }
   if (config.backchannelAuthenticationResponseExpiresIn > config.cibaMaxExpirationTimeAllowedSec) {
     problems.push('backchannelAuthenticationResponseExpiresIn: must not exceed cibaMaxExpirationTimeAllowedSec');
   }

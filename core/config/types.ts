@@ -71,6 +71,20 @@ export interface Config {
   backchannelRequestsProcessorJobChunkSize: number;
   cibaGrantLifeExtraTimeSec: number;
   cibaMaxExpirationTimeAllowedSec: number;
+  /** Ping and push callbacks (core/ciba/outbox). */
+  backchannelClientNotification: {
+    /** host or host:port entries allowed to be (or resolve to) non-public addresses. */
+    allowPrivateHosts: string[];
+    /** Extra trusted CAs (PEM file) for notification endpoints. */
+    caFile: string | null;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    concurrency: number;
+    leaseSec: number;
+    pollIntervalMs: number;
+    retryInitialDelayMs: number;
+    retryMaxDelayMs: number;
+  };
   backchannelLoginHintClaims: string[];
   cibaEndUserNotificationConfig: {
     /** Tried in order by the built-in notifyEndUser until one delivers. */

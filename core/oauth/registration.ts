@@ -6,6 +6,7 @@ import { oauthError } from '../errors.js';
 import type { OpContext } from '../context.js';
 import type { ClientMetadata, ClientRecord } from '../store/ports.js';
 import { metadataPolicy, validateClientMetadata } from './client-metadata.js';
+import { checkNotificationEndpoint } from './notification-endpoint.js';
 import { checkSectorIdentifierUri } from './sector-identifier.js';
 import { digest, matchesDigest, randomToken, safeEqual } from './secrets.js';
 
@@ -54,6 +55,7 @@ function requireInitialAccessToken(op: OpContext, authorization: string | undefi
 export async function registerClient(op: OpContext, body: unknown, authorization: string | undefined): Promise<RegistrationResponse> {
   requireInitialAccessToken(op, authorization);
   const metadata = validateClientMetadata(body, metadataPolicy(op.config));
+  await checkNotificationEndpoint(op.config, metadata);
   await checkSectorIdentifierUri(op.config, metadata);
   const now = op.now();
   // A private_key_jwt client is given no secret: its digest is then of one nobody holds.
@@ -128,6 +130,7 @@ export async function updateClient(
     throw oauthError('invalid_request', 'client_secret does not match the current secret');
   }
   const metadata = validateClientMetadata(body, metadataPolicy(op.config));
+  await checkNotificationEndpoint(op.config, metadata);
   await checkSectorIdentifierUri(op.config, metadata);
   const sealedSecret = await sealedSecretFor(op, client, metadata, input.client_secret as string | undefined);
   const { sealedSecret: _previous, ...rest } = client;

@@ -7,6 +7,7 @@ import type { Config } from '../config/types.js';
 import type { ClientRecord, ClientRepo } from '../store/ports.js';
 import { isOAuthError } from '../errors.js';
 import { metadataPolicy, validateClientMetadata } from './client-metadata.js';
+import { checkNotificationEndpoint } from './notification-endpoint.js';
 import type { ClientKeys } from './client-keys.js';
 import { digest, randomToken } from './secrets.js';
 
@@ -37,6 +38,7 @@ export async function syncStaticClients(
     }
     try {
       const metadata = validateClientMetadata(entry, metadataPolicy(config));
+      await checkNotificationEndpoint(config, metadata, false);
       const existing = await clients.get(entry.client_id);
       records.push({
         clientId: entry.client_id,

@@ -56,7 +56,8 @@ function tokenRecord(grant: Grant, kind: TokenRecord['kind'], value: string, now
   };
 }
 
-export async function mintTokens(op: OpContext, client: ClientRecord, grant: Grant): Promise<TokenResponse> {
+/** Also called outside a request (push callbacks), hence only the parts of the context it uses. */
+export async function mintTokens(op: Pick<OpContext, 'config' | 'store' | 'keys' | 'subjects' | 'now'>, client: ClientRecord, grant: Grant): Promise<TokenResponse> {
   const now = op.now();
   const lifetimes = op.config.tokens;
   const accessToken = randomToken();

@@ -161,6 +161,13 @@ export interface AuthRequestRepo {
    * Null when no such request exists.
    */
   registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null>;
+  /** Up to `limit` requests still `pending` whose expiresAt ≤ now, soonest expired first. */
+  findExpiredPending(now: number, limit: number): Promise<AuthRequestRecord[]>;
+  /**
+   * Marks those of `ids` that are still `pending` and expired at `now` as `expired`, in one
+   * conditional update (each request changes once however many processes race); returns how many.
+   */
+  expire(ids: readonly string[], now: number): Promise<number>;
   /** Deletes records whose purgeAt has passed; returns how many. */
   purge(now: number): Promise<number>;
   /** For operators: newest first, at most `limit`, matching every filter given (unindexed: a scan). */
@@ -171,6 +178,63 @@ export interface AuthRequestFilter {
   state?: AuthRequestState;
   clientId?: string;
   sub?: string;
+}
+
+export type CallbackMode = 'ping' | 'push';
+export type CallbackStatus = 'queued' | 'delivered' | 'dead';
+
+/**
+ * One ping or push callback in the outbox. An auth request leaves `pending` once, so it has at
+ * most one callback: the entry's id is the auth_req_id, which makes queueing it idempotent.
+ */
+export interface OutboxEntry {
+  id: string;
+  clientId: string;
+  mode: CallbackMode;
+  status: CallbackStatus;
+  /** Attempts that reached the point of sending. */
+  attempts: number;
+  /** Not claimed before this. */
+  nextAttemptAt: number;
+  /** The claim that holds the lease (a fresh random token per claim), and until when; free once leaseExpiresAt ≤ now. */
+  leaseOwner: string | null;
+  leaseExpiresAt: number;
+  /** No attempt after this: the request's expiresAt + cibaGrantLifeExtraTimeSec (its purgeAt). */
+  deadline: number;
+  /** Push success only: the token response sealed (JWE) under the key-encryption key, set once, erased when settled. */
+  sealedPayload: string | null;
+  /** The grant of those tokens, revoked when they can never be delivered. */
+  grantId: string | null;
+  /** The latest failure, for operators: never a secret. */
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** How a lease holder ends its claim. */
+export type OutboxSettlement =
+  | { status: 'queued'; nextAttemptAt: number; attempted: boolean; lastError: string | null }
+  | { status: 'delivered'; attempted: true }
+  | { status: 'dead'; attempted: boolean; lastError: string };
+
+export interface OutboxRepo {
+  /** Inserts the entries whose id is not in the outbox yet; returns the ids it inserted. */
+  enqueue(entries: readonly OutboxEntry[]): Promise<string[]>;
+  get(id: string): Promise<OutboxEntry | null>;
+  /**
+   * Leases up to `limit` due entries (queued, nextAttemptAt ≤ now, lease free) to `owner` until
+   * `leaseUntil`, in one conditional update: an entry goes to exactly one of racing claims.
+   * Returns the entries this claim got.
+   */
+  claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]>;
+  /** Extends the lease while `owner` still holds it; null when it does not. */
+  renew(id: string, owner: string, leaseUntil: number, now: number): Promise<OutboxEntry | null>;
+  /** Stores the sealed push payload while `owner` holds the lease and none is stored; null otherwise. */
+  attachPayload(id: string, owner: string, sealedPayload: string, grantId: string, now: number): Promise<OutboxEntry | null>;
+  /** Ends `owner`'s lease with an outcome; null (and no change) when `owner` no longer holds it. */
+  settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null>;
+  /** Deletes settled entries whose deadline has passed; returns how many. */
+  purge(now: number): Promise<number>;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';
@@ -404,6 +468,7 @@ export interface Store {
   clients: ClientRepo;
   users: UserRepo;
   authRequests: AuthRequestRepo;
+  outbox: OutboxRepo;
   tokens: TokenRepo;
   keys: KeyRepo;
   jtis: JtiRepo;

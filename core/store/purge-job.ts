@@ -8,8 +8,9 @@ import type { OpContext } from '../context.js';
 export function startPurgeJob(op: Pick<OpContext, 'config' | 'store' | 'log' | 'now'>): { stop(): void } {
   const timer = setInterval(() => {
     const now = op.now();
-    const { authRequests, tokens, failureCounters, enrollmentCodes, jtis } = op.store;
-    Promise.all([authRequests.purge(now), tokens.purge(now), failureCounters.purge(now), enrollmentCodes.purge(now), jtis.purge(now)]).catch(
+    const { authRequests, tokens, failureCounters, enrollmentCodes, outbox, jtis } = op.store;
+    const jobs = [authRequests, tokens, failureCounters, enrollmentCodes, outbox, jtis].map((repo) => repo.purge(now));
+    Promise.all(jobs).catch(
       (err: unknown) => op.log.error({ err }, 'purge job failed'),
     );
   }, op.config.backchannelRequestsProcessorJobIntervalSec * 1000);

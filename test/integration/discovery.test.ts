@@ -15,7 +15,7 @@ describe('discovery and JWKS', () => {
       token_endpoint: `${t.url}/token`,
       jwks_uri: `${t.url}/jwks`,
       backchannel_authentication_endpoint: `${t.url}/bc-authorize`,
-      backchannel_token_delivery_modes_supported: ['poll'],
+      backchannel_token_delivery_modes_supported: ['poll', 'ping', 'push'],
       backchannel_user_code_parameter_supported: true,
       registration_endpoint: `${t.url}/register`,
       response_types_supported: [],

@@ -41,7 +41,7 @@ describe('client registration', () => {
 
   it.each([
     ['a CIBA client without a delivery mode', { grant_types: [CIBA] }],
-    ['an unsupported delivery mode', { grant_types: [CIBA], backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'https://rp.example/cb' }],
+    ['a push client without a notification endpoint', { grant_types: [CIBA], backchannel_token_delivery_mode: 'push' }],
     ['an unknown delivery mode', { grant_types: [CIBA], backchannel_token_delivery_mode: 'carrier-pigeon' }],
     ['a grant type the OP does not support', { grant_types: ['authorization_code'] }],
     ['non-empty response_types', { grant_types: [CIBA], backchannel_token_delivery_mode: 'poll', response_types: ['code'] }],

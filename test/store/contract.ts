@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuplicateKeyError, type AuthRequestState, type Store } from '../../core/store/ports.js';
 import { DEFAULT_LIMIT } from '../../core/store/queries.js';
 import { describeScriptRepos } from './scripts-contract.js';
+import { runOutboxStoreContract } from './outbox-contract.js';
 import { runOAuthStoreContract } from './oauth-contract.js';
 import { MINUTE, T0, authRequestRecord, clientRecord, keyRecord, tokenRecord, uid, userRecord } from './fixtures.js';
 import { runEnduserStoreContract } from './enduser-contract.js';
@@ -487,6 +488,8 @@ export function runStoreContract(
     runEnduserStoreContract(() => store);
 
     runOAuthStoreContract(() => store);
+
+    runOutboxStoreContract(() => store);
 
     describe('keys', () => {
       it('lists keys oldest first and refuses a duplicate kid', async () => {

@@ -1,6 +1,7 @@
 import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
 import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
+import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
 import type { Datastore } from './collections.js';
 import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -58,6 +59,16 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
       const record = fromDoc<AuthRequestRecord>(affectedDocuments);
       return record && { record, slowDown };
     });
+  }
+
+  async findExpiredPending(now: number, limit: number): Promise<AuthRequestRecord[]> {
+    return fromDocs<AuthRequestRecord>(await this.db.findAsync(expiredPendingFilter(now)).sort({ expiresAt: 1 }).limit(limit));
+  }
+
+  async expire(ids: readonly string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const { numAffected } = await this.db.updateAsync(expiredPendingFilter(now, ids), EXPIRE_UPDATE, { multi: true });
+    return numAffected;
   }
 
   async purge(now: number): Promise<number> {

@@ -13,6 +13,7 @@ import type {
   EnrollmentCodeRecord,
   FailureCounterRecord,
   KeyRecord,
+  OutboxEntry,
   ScriptRecord,
   ScriptVersionRecord,
   TokenRecord,
@@ -42,7 +43,9 @@ export interface EmbeddedStoreOptions {
 const INDEXES = {
   clients: [],
   users: [{ fieldName: 'username', unique: true }, { fieldName: 'email' }, { fieldName: 'phone_number' }],
-  authRequests: [{ fieldName: 'linkHash', unique: true }, { fieldName: 'purgeAt' }],
+  authRequests: [{ fieldName: 'linkHash', unique: true }, { fieldName: 'purgeAt' }, { fieldName: 'expiresAt' }],
+  // The claim's range on nextAttemptAt; no index on status, which nedb would prefer and which matches every queued entry.
+  outbox: [{ fieldName: 'nextAttemptAt' }, { fieldName: 'deadline' }],
   tokens: [{ fieldName: 'grantId' }, { fieldName: 'expiresAt' }],
   keys: [],
   jtis: [{ fieldName: 'expiresAt' }],
@@ -60,6 +63,7 @@ export interface Collections {
   clients: Datastore<ClientRecord>;
   users: Datastore<UserRecord>;
   authRequests: Datastore<AuthRequestRecord>;
+  outbox: Datastore<OutboxEntry>;
   tokens: Datastore<TokenRecord>;
   keys: Datastore<KeyRecord>;
   jtis: Datastore<{ expiresAt: number }>;
@@ -95,6 +99,7 @@ export function openCollections(options: EmbeddedStoreOptions): Collections {
     clients: open('clients'),
     users: open('users'),
     authRequests: open('authRequests'),
+    outbox: open('outbox'),
     tokens: open('tokens'),
     keys: open('keys'),
     jtis: open('jtis'),

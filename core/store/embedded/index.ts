@@ -13,6 +13,7 @@ import { EmbeddedFailureCounterRepo } from './failure-counters.js';
 import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
 import { EmbeddedJtiRepo } from './jtis.js';
 import { EmbeddedKeyRepo } from './keys.js';
+import { EmbeddedOutboxRepo } from './outbox.js';
 import { EmbeddedPairwiseSubjectRepo } from './pairwise-subjects.js';
 import { EmbeddedScriptRepo, EmbeddedScriptSecretRepo } from './scripts.js';
 import { EmbeddedTokenRepo } from './tokens.js';
@@ -28,6 +29,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
     clients: new EmbeddedClientRepo(collections.clients),
     users: new EmbeddedUserRepo(collections.users),
     authRequests: new EmbeddedAuthRequestRepo(collections.authRequests),
+    outbox: new EmbeddedOutboxRepo(collections.outbox),
     tokens: new EmbeddedTokenRepo(collections.tokens),
     keys: new EmbeddedKeyRepo(collections.keys),
     jtis: new EmbeddedJtiRepo(collections.jtis),

@@ -2,6 +2,7 @@ import type { Document } from 'mongodb';
 import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
 import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
+import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
 import type { Collections } from './collections.js';
 import { RECORD, duplicateAs } from './documents.js';
 
@@ -73,6 +74,17 @@ export class MongoAuthRequestRepo implements AuthRequestRepo {
     if (!before) return null;
     const { slowDown, interval, lastPollAt } = decidePoll(before, now, slowDownStepSec);
     return { record: { ...before, interval, lastPollAt }, slowDown };
+  }
+
+  /** Served by the partial index on pending requests' expiresAt. */
+  findExpiredPending(now: number, limit: number): Promise<AuthRequestRecord[]> {
+    return this.col.find(expiredPendingFilter(now), RECORD).sort({ expiresAt: 1 }).limit(limit).toArray();
+  }
+
+  async expire(ids: readonly string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const { modifiedCount } = await this.col.updateMany(expiredPendingFilter(now, ids), EXPIRE_UPDATE);
+    return modifiedCount;
   }
 
   async purge(now: number): Promise<number> {

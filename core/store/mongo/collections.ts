@@ -10,6 +10,7 @@ import type {
   EnrollmentCodeRecord,
   FailureCounterRecord,
   KeyRecord,
+  OutboxEntry,
   ScriptRecord,
   ScriptVersionRecord,
   TokenRecord,
@@ -36,6 +37,7 @@ export interface Collections {
   clients: Collection<Doc<ClientRecord>>;
   users: Collection<Doc<UserRecord>>;
   authRequests: Collection<ExpiringDoc<AuthRequestRecord>>;
+  outbox: Collection<Doc<OutboxEntry>>;
   tokens: Collection<ExpiringDoc<TokenRecord>>;
   keys: Collection<Doc<KeyRecord>>;
   /** A used jti until its JWT expires; its expireAt follows expiresAt, which a takeover rewrites. */
@@ -62,6 +64,14 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { linkHash: 1 }, name: 'linkHash_unique', unique: true },
     // Also serves purge(), which deletes by the same date ahead of the TTL monitor.
     { key: { expireAt: 1 }, name: 'expireAt_ttl', expireAfterSeconds: 0 },
+    // The expiry processor's query; only pending requests are indexed, and they are few.
+    { key: { expiresAt: 1 }, name: 'pending_expiresAt', partialFilterExpression: { state: 'pending' } },
+  ],
+  // No TTL: a queued entry must outlive its auth request long enough to be dead-lettered and
+  // logged; purge() removes settled entries past their deadline.
+  outbox: [
+    { key: { status: 1, nextAttemptAt: 1 }, name: 'status_nextAttemptAt' },
+    { key: { deadline: 1 }, name: 'deadline' },
   ],
   tokens: [
     { key: { grantId: 1 }, name: 'grantId' },
@@ -92,6 +102,7 @@ export function connect(options: MongoStoreOptions): { client: MongoClient; db: 
       clients: db.collection('clients'),
       users: db.collection('users'),
       authRequests: db.collection('authRequests'),
+      outbox: db.collection('outbox'),
       tokens: db.collection('tokens'),
       keys: db.collection('keys'),
       jtis: db.collection('jtis'),

@@ -11,6 +11,7 @@ import { MongoFailureCounterRepo } from './failure-counters.js';
 import { connect, createIndexes, type MongoStoreOptions } from './collections.js';
 import { MongoJtiRepo } from './jtis.js';
 import { MongoKeyRepo } from './keys.js';
+import { MongoOutboxRepo } from './outbox.js';
 import { MongoPairwiseSubjectRepo } from './pairwise-subjects.js';
 import { MongoScriptRepo, MongoScriptSecretRepo } from './scripts.js';
 import { MongoTokenRepo } from './tokens.js';
@@ -25,6 +26,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     clients: new MongoClientRepo(collections.clients),
     users: new MongoUserRepo(collections.users),
     authRequests: new MongoAuthRequestRepo(collections.authRequests),
+    outbox: new MongoOutboxRepo(collections.outbox),
     tokens: new MongoTokenRepo(collections.tokens),
     keys: new MongoKeyRepo(collections.keys),
     jtis: new MongoJtiRepo(collections.jtis),

@@ -1,0 +1,58 @@
+import { DuplicateKeyError, type OutboxEntry, type OutboxRepo, type OutboxSettlement } from '../ports.js';
+import * as q from '../outbox-queries.js';
+import type { Datastore } from './collections.js';
+import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+
+export class EmbeddedOutboxRepo implements OutboxRepo {
+  constructor(private readonly db: Datastore<OutboxEntry>) {}
+
+  /** One insert each: nedb rolls a whole batch back on one duplicate, and a duplicate is expected here. */
+  async enqueue(entries: readonly OutboxEntry[]): Promise<string[]> {
+    const inserted: string[] = [];
+    for (const entry of entries) {
+      try {
+        await this.db.insertAsync(toDoc(entry, entry.id)).catch(duplicateAs('outbox'));
+        inserted.push(entry.id);
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError)) throw err;
+      }
+    }
+    return inserted;
+  }
+
+  async get(id: string): Promise<OutboxEntry | null> {
+    return fromDoc<OutboxEntry>(await this.db.findOneAsync({ _id: id }));
+  }
+
+  async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
+    const candidates = await this.db.findAsync(q.dueFilter(now), { id: 1 }).sort({ nextAttemptAt: 1 }).limit(limit);
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((c) => c.id);
+    const { affectedDocuments } = await this.db.updateAsync(q.claimFilter(ids, now), q.claimUpdate(owner, leaseUntil, now), {
+      multi: true,
+      returnUpdatedDocs: true,
+    });
+    return fromDocs<OutboxEntry>((affectedDocuments ?? []) as OutboxEntry[]);
+  }
+
+  async renew(id: string, owner: string, leaseUntil: number, now: number): Promise<OutboxEntry | null> {
+    return this.updateOne(q.heldFilter(id, owner), q.renewUpdate(leaseUntil, now));
+  }
+
+  async attachPayload(id: string, owner: string, sealedPayload: string, grantId: string, now: number): Promise<OutboxEntry | null> {
+    return this.updateOne(q.attachFilter(id, owner), q.attachUpdate(sealedPayload, grantId, now));
+  }
+
+  async settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null> {
+    return this.updateOne(q.heldFilter(id, owner), q.settleUpdate(settlement, now));
+  }
+
+  async purge(now: number): Promise<number> {
+    return this.db.removeAsync(q.purgeFilter(now), { multi: true });
+  }
+
+  private async updateOne(filter: object, update: object): Promise<OutboxEntry | null> {
+    const { affectedDocuments } = await this.db.updateAsync(filter, update, { returnUpdatedDocs: true });
+    return fromDoc<OutboxEntry>(affectedDocuments as OutboxEntry | null);
+  }
+}

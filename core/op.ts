@@ -80,7 +80,7 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
     await syncStaticClients(config, store.clients, now(), clientKeys, options.env);
     await seedDemoUser(config, store.users, now());
 
-    const notifiers = countedNotifiers(createNotifiers(config, log), metrics);
+    const notifiers = countedNotifiers(await createNotifiers(config, log), metrics);
     const base = { config, store, keys, clientKeys, subjects, log, metrics, now };
     const delivery = createDelivery({ ...base, kek, observe: options.observeDelivery });
     const verifyClientJwt = clientJwtVerifier({ config, clients: store.clients, clientKeys, now });

@@ -60,7 +60,7 @@ export function scriptsRoutes(service: ScriptService) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/admin/scripts', async () => ({ scripts: await service.list() }));
     app.post<{ Body: { hook: string; source: string } }>('/admin/scripts/check', { schema: { body: checkBody }, bodyLimit: SOURCE_BODY_LIMIT }, async (request) => {
-      const problems = service.check(request.body.source, request.body.hook);
+      const problems = await service.check(request.body.source, request.body.hook);
       return { ok: problems.length === 0, problems };
     });
     app.get<Name>('/admin/scripts/:name', { schema: { params: byName } }, async (request) => service.show(request.params.name));

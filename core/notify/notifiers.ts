@@ -7,21 +7,23 @@ import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Channel, Notifier, NotifierLogger } from '../../plugins/notifier.js';
 import { NotifierConfigError } from '../../plugins/shared/config.js';
-import { createEmailNotifier, type EmailNotifierConfig } from '../../plugins/email/index.js';
-import { createSmsNotifier, type SmsNotifierConfig } from '../../plugins/sms/index.js';
-import { createFcmNotifier, type FcmNotifierConfig } from '../../plugins/fcm/index.js';
-import { createWebhookNotifier, type WebhookNotifierConfig } from '../../plugins/webhook/index.js';
 
 export type Notifiers = Partial<Record<Channel, Notifier>>;
 
-const FACTORIES: { [C in Channel]: (config: never, options: { logger: NotifierLogger }) => Notifier } = {
-  email: createEmailNotifier as (c: EmailNotifierConfig, o: { logger: NotifierLogger }) => Notifier,
-  sms: createSmsNotifier as (c: SmsNotifierConfig, o: { logger: NotifierLogger }) => Notifier,
-  push: createFcmNotifier as (c: FcmNotifierConfig, o: { logger: NotifierLogger }) => Notifier,
-  webhook: createWebhookNotifier as (c: WebhookNotifierConfig, o: { logger: NotifierLogger }) => Notifier,
+type Factory = (config: never, options: { logger: NotifierLogger }) => Notifier;
+
+/**
+ * Loaded only for configured channels: the Twilio client and nodemailer alone weigh ~35 MB of
+ * memory, which an OP that does not send SMS or email should not carry.
+ */
+const FACTORIES: { [C in Channel]: () => Promise<Factory> } = {
+  email: async () => (await import('../../plugins/email/index.js')).createEmailNotifier as Factory,
+  sms: async () => (await import('../../plugins/sms/index.js')).createSmsNotifier as Factory,
+  push: async () => (await import('../../plugins/fcm/index.js')).createFcmNotifier as Factory,
+  webhook: async () => (await import('../../plugins/webhook/index.js')).createWebhookNotifier as Factory,
 };
 
-export function createNotifiers(config: Config, logger: NotifierLogger): Notifiers {
+export async function createNotifiers(config: Config, logger: NotifierLogger): Promise<Notifiers> {
   const sections = config.cibaEndUserNotificationConfig;
   const notifiers: Notifiers = {};
   const problems: string[] = [];
@@ -29,7 +31,7 @@ export function createNotifiers(config: Config, logger: NotifierLogger): Notifie
     const section = sections[channel];
     if (section === undefined) continue;
     try {
-      notifiers[channel] = FACTORIES[channel](section as never, { logger });
+      notifiers[channel] = (await FACTORIES[channel]())(section as never, { logger });
     } catch (err) {
       if (!(err instanceof NotifierConfigError)) throw err;
       problems.push(`cibaEndUserNotificationConfig.${channel}: ${err.message}`);

@@ -4,7 +4,9 @@
  */
 import type { Logger } from '../context.js';
 import type { ScriptRepo } from '../store/ports.js';
-import { SandboxPool, type CallMeta, type CapabilityHost, type LoadedScript, type SandboxOptions, type SandboxResult, type SandboxStats } from '../sandbox/index.js';
+// pool.js, not index.js: the index also exports the compiler, which loads esbuild.
+import { SandboxPool } from '../sandbox/pool.js';
+import type { CallMeta, CapabilityHost, LoadedScript, SandboxOptions, SandboxResult, SandboxStats } from '../sandbox/index.js';
 import type { SandboxCaller } from './hook-runner.js';
 
 export class LazySandbox implements SandboxCaller {

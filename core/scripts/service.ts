@@ -10,12 +10,12 @@ import type { Logger } from '../context.js';
 import type { HookName } from '../hooks/types.js';
 import { hookValidators, isHookName, validationProblem } from '../hooks/schemas.js';
 import type { ScriptRecord, ScriptRepo, ScriptSecretRepo, ScriptVersionRecord } from '../store/ports.js';
-import { CompileError, compileScript, type LoadedScript, type SandboxError } from '../sandbox/index.js';
+import type { CompiledScript, LoadedScript, SandboxError } from '../sandbox/index.js';
 import { seal } from '../crypto/sealed.js';
 import type { CapabilityHost, Recording } from './capabilities.js';
 import { hookResult, type SandboxCaller } from './hook-runner.js';
 import type { ScriptRegistry } from './registry.js';
-import { typeCheckScript, type TypeProblem } from './typecheck.js';
+import type { TypeProblem } from './typecheck.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_SOURCE_BYTES = 256 * 1024;
@@ -72,8 +72,22 @@ function checkHook(hook: string): asserts hook is HookName {
   if (!isHookName(hook)) throw oauthError('invalid_request', `unknown hook ${hook}`);
 }
 
-function compileProblem(err: CompileError): never {
-  throw oauthError('invalid_request', `compile error${err.line ? ` at line ${err.line}:${err.column ?? 0}` : ''}: ${err.message}`);
+/**
+ * esbuild and the TypeScript compiler weigh ~90 MB of memory between them: they are loaded on
+ * the first push or check, so an OP whose scripts never change does not carry them.
+ */
+async function compile(name: string, version: number, source: string): Promise<CompiledScript> {
+  const { CompileError, compileScript } = await import('../sandbox/compile.js');
+  try {
+    return compileScript(name, version, source);
+  } catch (err) {
+    if (!(err instanceof CompileError)) throw err;
+    throw oauthError('invalid_request', `compile error${err.line ? ` at line ${err.line}:${err.column ?? 0}` : ''}: ${err.message}`);
+  }
+}
+
+async function typeCheck(source: string, hook: string): Promise<TypeProblem[]> {
+  return (await import('./typecheck.js')).typeCheckScript(source, hook);
 }
 
 export class ScriptService {
@@ -103,24 +117,18 @@ export class ScriptService {
   }
 
   /** Type problems of a source against scripts/ciba-script.d.ts (the CLI's `check`). */
-  check(source: string, hook: string): TypeProblem[] {
+  async check(source: string, hook: string): Promise<TypeProblem[]> {
     checkHook(hook);
-    return typeCheckScript(source, hook);
+    return typeCheck(source, hook);
   }
 
   async push(input: PushInput): Promise<{ version: VersionSummary; script: ScriptRecord }> {
     checkName(input.name);
     checkHook(input.hook);
     if (Buffer.byteLength(input.source) > MAX_SOURCE_BYTES) throw oauthError('invalid_request', `script source exceeds ${MAX_SOURCE_BYTES} bytes`);
-    let compiled;
-    try {
-      compiled = compileScript(input.name, 0, input.source);
-    } catch (err) {
-      if (err instanceof CompileError) compileProblem(err);
-      throw err;
-    }
+    const compiled = await compile(input.name, 0, input.source);
     if (this.deps.config.scripts.typeCheckOnPush) {
-      const problems = typeCheckScript(input.source, input.hook);
+      const problems = await typeCheck(input.source, input.hook);
       if (problems.length) {
         const first = problems[0] as TypeProblem;
         throw oauthError('invalid_request', `type check failed (${problems.length} problem(s)); first at line ${first.line}: ${first.message.split('\n')[0]}`);
@@ -194,13 +202,8 @@ export class ScriptService {
       checkHook(hook);
       // Unsaved source runs as a negative, never-stored version of its own, retired after the run.
       const version = -(++this.draftSerial);
-      try {
-        const compiled = compileScript(name, version, request.source);
-        return { name, version, hook, code: compiled.code, sourceMap: compiled.sourceMap };
-      } catch (err) {
-        if (err instanceof CompileError) compileProblem(err);
-        throw err;
-      }
+      const compiled = await compile(name, version, request.source);
+      return { name, version, hook, code: compiled.code, sourceMap: compiled.sourceMap };
     }
     const script = await this.mustGet(name);
     const number = request.version ?? script.activeVersion ?? script.latestVersion;

@@ -47,7 +47,12 @@ export class OAuthError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, description: string, headers: Record<string, string> = {}) {
+    // A protocol answer (authorization_pending on every poll) needs no stack, and capturing one
+    // was ~5 % of a poll's CPU; server errors keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (STATUS_BY_CODE[code] < 500) Error.stackTraceLimit = 0;
     super(`${code}: ${description}`);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'OAuthError';
     this.code = code;
     this.status = STATUS_BY_CODE[code];

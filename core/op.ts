@@ -29,6 +29,7 @@ import { Metrics } from './metrics/registry.js';
 import { instrumentStore } from './metrics/store.js';
 import { countedNotifiers } from './metrics/notifiers.js';
 import { scriptCallMetrics } from './metrics/scripts.js';
+import { outboxMetrics } from './metrics/outbox.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { healthRoutes } from './http/health.js';
 
@@ -82,7 +83,8 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
 
     const notifiers = countedNotifiers(await createNotifiers(config, log), metrics);
     const base = { config, store, keys, clientKeys, subjects, log, metrics, now };
-    const delivery = createDelivery({ ...base, kek, observe: options.observeDelivery });
+    const delivery = createDelivery({ ...base, kek, observe: outboxMetrics(metrics, options.observeDelivery) });
+    metrics.observeOutboxDepth(() => store.outbox.countQueued());
     const verifyClientJwt = clientJwtVerifier({ config, clients: store.clients, clientKeys, now });
     const builtins = new BuiltinHookRunner({ config, users: store.users, notifiers, log, verifyClientJwt });
     const scripting = await createScripting({ config, store, kek, notifiers, builtins, verifyClientJwt, log, now, observeCall: scriptCallMetrics(metrics) });

@@ -28,12 +28,17 @@ export async function showRequest(op: OpContext, id: string): Promise<RequestSum
 
 /**
  * Fails a request that is pending or approved but not yet redeemed, in one conditional
- * transition: a poll client's next token request gets `access_denied` with the reason.
+ * transition. A poll client's next token request gets `access_denied` with the reason; a ping
+ * client is called back (then gets the same answer); a push client gets `transaction_failed` —
+ * the transition runs through the callback outbox like every decision.
  */
 export async function cancelRequest(op: OpContext, id: string): Promise<RequestSummary> {
-  const cancelled = await op.store.authRequests.transition(id, ['pending', 'approved'], 'failed', { reason: CANCEL_REASON, decidedAt: op.now() });
-  if (cancelled) return requestSummary(cancelled);
   const record = await op.store.authRequests.get(id);
   if (!record) throw oauthError('not_found', 'no such auth request');
-  throw oauthError('conflict', `the request is ${record.state}: only pending or approved requests can be cancelled`);
+  const cancelled = await op.callbacks.around([record], () =>
+    op.store.authRequests.transition(id, ['pending', 'approved'], 'failed', { reason: CANCEL_REASON, decidedAt: op.now() }),
+  );
+  if (cancelled) return requestSummary(cancelled);
+  const state = (await op.store.authRequests.get(id))?.state ?? record.state;
+  throw oauthError('conflict', `the request is ${state}: only pending or approved requests can be cancelled`);
 }

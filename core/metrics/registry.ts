@@ -10,6 +10,9 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Seconds; an embedded-store read is tens of microseconds, a MongoDB write a few milliseconds. */
 const STORE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
 
+/** The outbox depth gauge reads the store at scrape time: the count is shared by every process. */
+export type OutboxDepthSource = () => Promise<number>;
+
 /** What the sandbox gauges read at scrape time (LazySandbox.stats(); null before its first call). */
 export interface SandboxGaugeSource {
   stats(): { workers: Array<{ ready: boolean }>; inFlight: number; workerRestarts: number; quarantined: unknown[] } | null;
@@ -18,6 +21,7 @@ export interface SandboxGaugeSource {
 export class Metrics {
   readonly registry = new Registry();
   private sandbox: SandboxGaugeSource | null = null;
+  private outboxDepth: OutboxDepthSource | null = null;
 
   readonly httpRequests = this.counter('ciba_op_http_requests_total', 'HTTP requests answered, by method, route pattern and status', [
     'method',
@@ -72,6 +76,11 @@ export class Metrics {
     'End-user notification attempts by channel and result (delivered or the error code)',
     ['channel', 'result'],
   );
+  readonly outboxEvents = this.counter(
+    'ciba_op_outbox_events_total',
+    'Ping/push callbacks by event (attempt, delivered, retry, dead_letter) and mode (ping, push)',
+    ['event', 'mode'],
+  );
   readonly storeDuration = this.histogram(
     'ciba_op_store_operation_duration_seconds',
     'Store operation latency by repository and operation',
@@ -106,6 +115,19 @@ export class Metrics {
       () => stats()?.workerRestarts ?? 0,
     );
     this.gauge('ciba_op_sandbox_quarantined_versions', 'Script versions quarantined in this process for killing workers', () => stats()?.quarantined.length ?? 0);
+    const depth = () => this.outboxDepth?.() ?? Promise.resolve(0);
+    new Gauge({
+      name: 'ciba_op_outbox_depth',
+      help: 'Ping/push callbacks waiting to be sent, across all processes (the same value from each: use max, not sum)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await depth());
+      },
+    });
+  }
+
+  observeOutboxDepth(source: OutboxDepthSource): void {
+    this.outboxDepth = source;
   }
 
   /** The sandbox exists after the metrics (it is assembled later); its gauges read it from then on. */

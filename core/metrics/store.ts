@@ -13,6 +13,7 @@ type Method = (...args: unknown[]) => Promise<unknown>;
 const OUTCOMES: Record<string, (args: unknown[], result: unknown) => [string, number] | null> = {
   create: () => ['accepted', 1],
   transition: (args, result) => (result ? [String(args[2]), 1] : null),
+  expire: (_args, result) => (typeof result === 'number' && result > 0 ? ['expired', result] : null),
 };
 
 function methodNames(repo: object): string[] {

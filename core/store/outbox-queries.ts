@@ -6,6 +6,9 @@
  */
 import type { OutboxSettlement } from './ports.js';
 
+/** Waiting to be sent, due or not, leased or not. */
+export const QUEUED = { status: 'queued' as const };
+
 /** Queued, due, and not leased by anyone (a lease that ran out counts as free). */
 export function dueFilter(now: number) {
   return { status: 'queued' as const, nextAttemptAt: { $lte: now }, leaseExpiresAt: { $lte: now } };

@@ -235,6 +235,8 @@ export interface OutboxRepo {
   settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null>;
   /** Deletes settled entries whose deadline has passed; returns how many. */
   purge(now: number): Promise<number>;
+  /** Entries waiting to be sent, in every process: the outbox depth operators watch. */
+  countQueued(): Promise<number>;
 }
 
 export type TokenKind = 'access_token' | 'refresh_token';

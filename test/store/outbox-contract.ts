@@ -95,6 +95,19 @@ export function runOutboxStoreContract(store: () => Store): void {
       expect(await s.outbox.get('no-such-entry')).toBeNull();
     });
 
+    it('counts the queued entries, due or not, leased or not, and no settled one', async () => {
+      const s = store();
+      expect(await s.outbox.countQueued()).toBe(0);
+      await s.outbox.enqueue([
+        entry(),
+        entry({ nextAttemptAt: T0 + MINUTE }),
+        entry({ leaseOwner: 'x', leaseExpiresAt: T0 + LEASE }),
+        entry({ status: 'delivered' }),
+        entry({ status: 'dead' }),
+      ]);
+      expect(await s.outbox.countQueued()).toBe(3);
+    });
+
     it('claims only due, queued, unleased entries, soonest first, at most limit', async () => {
       const s = store();
       const later = entry({ nextAttemptAt: T0 - 1 });

@@ -51,6 +51,10 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
     return this.db.removeAsync(q.purgeFilter(now), { multi: true });
   }
 
+  async countQueued(): Promise<number> {
+    return this.db.countAsync(q.QUEUED);
+  }
+
   private async updateOne(filter: object, update: object): Promise<OutboxEntry | null> {
     const { affectedDocuments } = await this.db.updateAsync(filter, update, { returnUpdatedDocs: true });
     return fromDoc<OutboxEntry>(affectedDocuments as OutboxEntry | null);

@@ -64,4 +64,9 @@ export class MongoOutboxRepo implements OutboxRepo {
     const { deletedCount } = await this.col.deleteMany(q.purgeFilter(now));
     return deletedCount;
   }
+
+  /** Served by the status_nextAttemptAt index. */
+  countQueued(): Promise<number> {
+    return this.col.countDocuments(q.QUEUED);
+  }
 }

@@ -5,53 +5,28 @@
  * next channel on `delivered: false` without try/catch.
  */
 
-/** The medium a result came from; `push` is FCM (the script API calls it `api.notify.push`). */
-export type Channel = 'email' | 'sms' | 'push' | 'webhook';
+import type * as Script from 'ciba-op/script';
 
-/** What the end-user is asked to approve, addressed to one recipient on one channel. */
-export interface EndUserMessage {
-  /** Email address, E.164 phone number, FCM device token or webhook URL, by channel. */
-  to: string;
-  authReqId: string;
-  sub: string;
-  client: { id: string; name: string; logoUri?: string };
-  scopes: string[];
-  bindingMessage: string | null;
-  /** The verification URL. It is a bearer secret: it goes to the recipient and nowhere else. */
-  link: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  /** BCP 47 tag, e.g. `de-CH`; notifiers with localised templates pick the closest one. */
-  locale?: string;
-}
-
-/**
- * Why a message was not delivered. `retryable` says whether the same message may succeed later
- * on the same channel (network trouble, rate limits, provider outages) or not (bad recipient,
- * refused credentials, malformed request).
+/*
+ * The message and result shapes are those of the script API (scripts/ciba-script.d.ts), because
+ * `api.notify.*` hands a script's message to a notifier and its result back unchanged: one
+ * definition keeps the two from drifting. Field by field:
+ * - Channel: `push` is FCM (the script API calls it `api.notify.push`).
+ * - EndUserMessage.to: email address, E.164 phone number, FCM device token or webhook URL, by
+ *   channel. `link` is a bearer secret: it goes to the recipient and nowhere else. `expiresAt`
+ *   is epoch milliseconds; `locale` a BCP 47 tag notifiers with localised templates match.
+ * - NotifyError.retryable: whether the same message may succeed later on the same channel
+ *   (network trouble, rate limits, provider outages) or not (bad recipient, refused
+ *   credentials, malformed request). Codes: invalid_recipient (`to` malformed or refused),
+ *   device_unregistered (push token gone), invalid (a 4xx), auth_failed (our credentials),
+ *   rate_limited, redirected (webhook 3xx: never followed), timeout, unreachable (refused,
+ *   reset, DNS, TLS), provider_error (5xx or nonsense), internal (a fault in the notifier).
  */
-export type NotifyErrorCode =
-  | 'invalid_recipient' // `to` is malformed, or the provider refused it as an address/number
-  | 'device_unregistered' // the push token is no longer registered with FCM
-  | 'invalid' // the peer refused the request as malformed or unacceptable (a 4xx)
-  | 'auth_failed' // our credentials were refused
-  | 'rate_limited'
-  | 'redirected' // a webhook receiver answered 3xx; redirects are never followed
-  | 'timeout'
-  | 'unreachable' // no connection: refused, reset, DNS, TLS
-  | 'provider_error' // the peer failed (5xx) or answered something unintelligible
-  | 'internal'; // a fault inside the notifier itself
-
-export interface NotifyError {
-  code: NotifyErrorCode;
-  /** For operators: what went wrong, never a secret, the link or the peer's credentials. */
-  message: string;
-  retryable: boolean;
-}
-
-export type NotifyResult =
-  | { delivered: true; channel: Channel; providerMessageId?: string }
-  | { delivered: false; channel: Channel; error: NotifyError };
+export type Channel = Script.Channel;
+export type EndUserMessage = Script.EndUserMessage;
+export type NotifyErrorCode = Script.NotifyErrorCode;
+export type NotifyResult = Script.NotifyResult;
+export type NotifyError = Extract<NotifyResult, { delivered: false }>['error'];
 
 export interface Notifier {
   readonly channel: Channel;

@@ -55,7 +55,7 @@ describe('script containment through HTTP', () => {
     const [bad, ...others] = await Promise.all([
       bc(hint),
       ...Array.from({ length: 10 }, poll),
-      ...Array.from({ length: 10 }, () => fetch(`${t.url}/jwks`).then((r) => ({ status: r.status, body: {} }))),
+      ...Array.from({ length: 10 }, () => fetch(`${t.url}/jwks`).then((r) => ({ status: r.status, body: {} as Record<string, unknown> }))),
     ]);
     expect(bad?.status).toBe(500);
     expect(bad?.body.error).toBe('server_error');

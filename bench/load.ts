@@ -56,6 +56,7 @@ async function main(): Promise<void> {
 
   let poolWaits: number | undefined;
   if (settings.phase === 'bc-authorize') await bcAuthorizePhase(ctx);
+  else if (settings.phase === 'bc-authorize-user-code') await bcAuthorizePhase(ctx, true);
   else if (settings.phase === 'polls') ({ poolWaits } = await pollsPhase(ctx, ids));
   else await flowsPhase(ctx);
 

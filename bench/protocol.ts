@@ -32,10 +32,21 @@ export const PORT_ENV = 'BENCH_PORT';
  * Lets a run measure a pinned snapshot while others keep editing the working tree.
  */
 export const OP_ROOT_ENV = 'BENCH_OP_ROOT';
+/**
+ * Set (to any value) for our OP: the client requires a user_code, every user has USER_CODE, and
+ * the admin API answers to ADMIN_TOKEN.
+ */
+export const USER_CODES_ENV = 'BENCH_USER_CODES';
+export const USER_CODE = '482916';
+export const ADMIN_TOKEN = 'bench-admin-token-at-least-32-characters';
 export const SERVER_MAX_LIFETIME_MS = 120_000;
 
 export type ServerKind = 'ciba-op' | 'oidc-provider';
-export type PhaseName = 'bc-authorize' | 'polls' | 'flows';
+/**
+ * `bc-authorize-user-code`: bc-authorize with a user_code and a binding_message, so that the
+ * validateUserCode and validateBindingMessage hooks run (`npm run bench:scripts`).
+ */
+export type PhaseName = 'bc-authorize' | 'polls' | 'flows' | 'bc-authorize-user-code';
 
 /**
  * Launcher → driver. `links` carries `[auth_req_id, verification link]` of new auth requests;

@@ -126,7 +126,7 @@ export function machine(opRoot: string | null): string {
 }
 
 /** Other tenants of this shared machine show up here; the bench itself adds about 2. */
-function loadAverage(): string {
+export function loadAverage(): string {
   return loadavg().map((l) => l.toFixed(2)).join(' / ');
 }
 

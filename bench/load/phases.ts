@@ -4,12 +4,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CIBA_GRANT, POLL_INTERVAL_SEC, USERS, userSub, type LoadSettings } from '../protocol.js';
+import { CIBA_GRANT, POLL_INTERVAL_SEC, USER_CODE, USERS, userSub, type LoadSettings } from '../protocol.js';
 import { errorKind, failureKind, runWorkers, type Endpoints, type Http, type Recorder, type Window } from './http.js';
 import type { Links } from './links.js';
 
 /** Requests cycle through the users so no single record is the hot one. */
 const BC_BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hint=${userSub(n)}`);
+/** The same, with what makes validateUserCode and validateBindingMessage run. */
+export const USER_CODE_BODIES = BC_BODIES.map((body, n) => `${body}&user_code=${USER_CODE}&binding_message=B${n}`);
 
 /**
  * An id is polled again no sooner than this after its previous answer came back. The server
@@ -31,9 +33,9 @@ export interface PhaseContext {
 }
 
 /** One bc-authorize; the auth_req_id on 200, otherwise the error is recorded and null returned. */
-async function bcAuthorize(ctx: PhaseContext, n: number, step: string): Promise<string | null> {
+async function bcAuthorize(ctx: PhaseContext, n: number, step: string, bodies = BC_BODIES): Promise<string | null> {
   try {
-    const answer = await ctx.http.clientPost(ctx.endpoints.backchannel, BC_BODIES[n % USERS] as string);
+    const answer = await ctx.http.clientPost(ctx.endpoints.backchannel, bodies[n % USERS] as string);
     const id = answer.status === 200 ? (JSON.parse(answer.text) as { auth_req_id?: unknown }).auth_req_id : undefined;
     if (typeof id === 'string') return id;
     ctx.recorder.error(errorKind(step, answer));
@@ -43,12 +45,13 @@ async function bcAuthorize(ctx: PhaseContext, n: number, step: string): Promise<
   return null;
 }
 
-/** Success = 200 with an auth_req_id. */
-export async function bcAuthorizePhase(ctx: PhaseContext): Promise<void> {
+/** Success = 200 with an auth_req_id; `withUserCode` adds a user_code and a binding_message. */
+export async function bcAuthorizePhase(ctx: PhaseContext, withUserCode = false): Promise<void> {
+  const bodies = withUserCode ? USER_CODE_BODIES : BC_BODIES;
   let n = 0;
   await runWorkers(ctx.settings.concurrency, ctx.window, async () => {
     const start = process.hrtime.bigint();
-    if (await bcAuthorize(ctx, n++, 'bc-authorize')) ctx.recorder.success(start);
+    if (await bcAuthorize(ctx, n++, 'bc-authorize', bodies)) ctx.recorder.success(start);
   });
 }
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HookInputs, HookMeta, HookName, HookOutputs, HookRunner } from '../../core/hooks/types.js';
-import { CIBA_GRANT, CLIENT, OP_ROOT_ENV, POLL_INTERVAL_SEC, TTL, USERS, userSub } from '../protocol.js';
+import { ADMIN_TOKEN, CIBA_GRANT, CLIENT, OP_ROOT_ENV, POLL_INTERVAL_SEC, TTL, USER_CODE, USER_CODES_ENV, USERS, userSub } from '../protocol.js';
 import { benchPort, sendLink, stopWithDriver, toDriver } from './lifecycle.js';
 
 // This file runs transpiled from bench/out/servers/, so dist/ is found from the package root.
@@ -27,6 +27,7 @@ async function fromDist<T>(module: string): Promise<T> {
 
 const { createOp } = await fromDist<typeof import('../../core/op.js')>('core/op.js');
 const { loadConfig } = await fromDist<typeof import('../../core/config/load.js')>('core/config/load.js');
+const { hashSecret } = await fromDist<typeof import('../../core/users/password.js')>('core/users/password.js');
 
 const NOTIFIED: HookOutputs['notifyEndUser'] = { sent: [{ channel: 'bench', delivered: true }] };
 
@@ -42,6 +43,7 @@ class BenchHooks implements HookRunner {
 }
 
 stopWithDriver();
+const userCodes = Boolean(process.env[USER_CODES_ENV]);
 const port = benchPort();
 const url = `http://127.0.0.1:${port}`;
 const config = loadConfig({
@@ -51,6 +53,7 @@ const config = loadConfig({
     host: '127.0.0.1',
     port,
     logLevel: 'warn',
+    adminToken: userCodes ? ADMIN_TOKEN : null,
     store: { inMemory: true },
     backchannelAuthenticationResponseInterval: POLL_INTERVAL_SEC,
     backchannelAuthenticationResponseExpiresIn: TTL.authRequestSec,
@@ -67,12 +70,15 @@ const config = loadConfig({
         backchannel_token_delivery_mode: 'poll',
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'RS256',
+        backchannel_user_code_parameter: userCodes,
       },
     ],
   },
 });
 const op = await createOp(config, { hooks: (builtins) => new BenchHooks(builtins) });
 const now = Date.now();
+// One hash for all users: scrypt for each of them would take most of a minute at start-up.
+const userCodeHash = userCodes ? await hashSecret(USER_CODE) : null;
 for (let n = 0; n < USERS; n++) {
   const sub = userSub(n);
   await op.context.store.users.create({
@@ -82,7 +88,7 @@ for (let n = 0; n < USERS; n++) {
     phone_number: null,
     claims: {},
     passwordHash: null,
-    userCodeHash: null,
+    userCodeHash,
     disabled: false,
     createdAt: now,
     updatedAt: now,

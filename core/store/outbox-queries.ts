@@ -4,7 +4,7 @@
  * random token of the claim that took it, so only that claim can settle it; a holder whose lease
  * ran out and was taken over finds its updates matching nothing.
  */
-import type { OutboxSettlement } from './ports.js';
+import { NEVER, type OutboxSettlement } from './ports.js';
 
 /** Waiting to be sent, due or not, leased or not. */
 export const QUEUED = { status: 'queued' as const };
@@ -40,13 +40,14 @@ export function attachUpdate(sealedPayload: string, grantId: string, now: number
   return { $set: { sealedPayload, grantId, updatedAt: now } };
 }
 
-/** Frees the lease; a settled entry drops its sealed tokens, which are not needed any more. */
+/** Frees the lease; a dead letter drops its sealed tokens, which are not needed any more. */
 export function settleUpdate(settlement: OutboxSettlement, now: number) {
   const set: Record<string, unknown> = { status: settlement.status, leaseOwner: null, leaseExpiresAt: 0, updatedAt: now };
   if (settlement.status === 'queued') {
     set.nextAttemptAt = settlement.nextAttemptAt;
     set.lastError = settlement.lastError;
   } else {
+    set.nextAttemptAt = NEVER;
     set.sealedPayload = null;
     if (settlement.status === 'dead') set.lastError = settlement.lastError;
   }
@@ -54,7 +55,7 @@ export function settleUpdate(settlement: OutboxSettlement, now: number) {
 }
 
 export function purgeFilter(now: number) {
-  return { status: { $ne: 'queued' as const }, deadline: { $lt: now } };
+  return { status: 'dead' as const, deadline: { $lt: now } };
 }
 
 /** Pending and expired at `now`; with `ids`, only those (the expiry claim re-checks at update time). */

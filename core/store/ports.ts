@@ -181,11 +181,13 @@ export interface AuthRequestFilter {
 }
 
 export type CallbackMode = 'ping' | 'push';
-export type CallbackStatus = 'queued' | 'delivered' | 'dead';
+/** A delivered callback leaves the outbox; a dead one stays until its deadline, for operators. */
+export type CallbackStatus = 'queued' | 'dead';
 
 /**
  * One ping or push callback in the outbox. An auth request leaves `pending` once, so it has at
- * most one callback: the entry's id is the auth_req_id, which makes queueing it idempotent.
+ * most one callback: the entry's id is the auth_req_id, which makes queueing it idempotent, and
+ * once delivered nothing can queue it again.
  */
 export interface OutboxEntry {
   id: string;
@@ -194,14 +196,14 @@ export interface OutboxEntry {
   status: CallbackStatus;
   /** Attempts that reached the point of sending. */
   attempts: number;
-  /** Not claimed before this. */
+  /** Not claimed before this; `NEVER` once dead, so dead entries leave the claim's range. */
   nextAttemptAt: number;
   /** The claim that holds the lease (a fresh random token per claim), and until when; free once leaseExpiresAt ≤ now. */
   leaseOwner: string | null;
   leaseExpiresAt: number;
   /** No attempt after this: the request's expiresAt + cibaGrantLifeExtraTimeSec (its purgeAt). */
   deadline: number;
-  /** Push success only: the token response sealed (JWE) under the key-encryption key, set once, erased when settled. */
+  /** Push success only: the token response sealed (JWE) under the key-encryption key, set once, erased with a dead letter. */
   sealedPayload: string | null;
   /** The grant of those tokens, revoked when they can never be delivered. */
   grantId: string | null;
@@ -211,10 +213,12 @@ export interface OutboxEntry {
   updatedAt: number;
 }
 
-/** How a lease holder ends its claim. */
+/** The nextAttemptAt of a dead entry (an integer both stores keep exactly, unlike Infinity). */
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** How a lease holder ends its claim short of a delivery: try again later, or give up. */
 export type OutboxSettlement =
   | { status: 'queued'; nextAttemptAt: number; attempted: boolean; lastError: string | null }
-  | { status: 'delivered'; attempted: true }
   | { status: 'dead'; attempted: boolean; lastError: string };
 
 export interface OutboxRepo {
@@ -231,9 +235,11 @@ export interface OutboxRepo {
   renew(id: string, owner: string, leaseUntil: number, now: number): Promise<OutboxEntry | null>;
   /** Stores the sealed push payload while `owner` holds the lease and none is stored; null otherwise. */
   attachPayload(id: string, owner: string, sealedPayload: string, grantId: string, now: number): Promise<OutboxEntry | null>;
-  /** Ends `owner`'s lease with an outcome; null (and no change) when `owner` no longer holds it. */
+  /** Ends `owner`'s lease with a retry or a dead letter; null (and no change) when `owner` no longer holds it. */
   settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null>;
-  /** Deletes settled entries whose deadline has passed; returns how many. */
+  /** Removes a delivered entry while `owner` holds its lease; false (and no change) otherwise. */
+  complete(id: string, owner: string): Promise<boolean>;
+  /** Deletes dead entries whose deadline has passed; returns how many. */
   purge(now: number): Promise<number>;
   /** Entries waiting to be sent, in every process: the outbox depth operators watch. */
   countQueued(): Promise<number>;

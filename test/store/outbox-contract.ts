@@ -4,7 +4,7 @@
  * the racing tests hold an adapter to that. Called from runStoreContract with its fresh store.
  */
 import { describe, expect, it } from 'vitest';
-import type { OutboxEntry, Store } from '../../core/store/ports.js';
+import { NEVER, type OutboxEntry, type Store } from '../../core/store/ports.js';
 import { MINUTE, T0, authRequestRecord, uid } from './fixtures.js';
 
 function entry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
@@ -102,7 +102,6 @@ export function runOutboxStoreContract(store: () => Store): void {
         entry(),
         entry({ nextAttemptAt: T0 + MINUTE }),
         entry({ leaseOwner: 'x', leaseExpiresAt: T0 + LEASE }),
-        entry({ status: 'delivered' }),
         entry({ status: 'dead' }),
       ]);
       expect(await s.outbox.countQueued()).toBe(3);
@@ -114,9 +113,8 @@ export function runOutboxStoreContract(store: () => Store): void {
       const sooner = entry({ nextAttemptAt: T0 - 2 });
       const future = entry({ nextAttemptAt: T0 + 1 });
       const leased = entry({ leaseOwner: 'someone', leaseExpiresAt: T0 + 1 });
-      const done = entry({ status: 'delivered' });
       const dead = entry({ status: 'dead' });
-      await s.outbox.enqueue([later, sooner, future, leased, done, dead]);
+      await s.outbox.enqueue([later, sooner, future, leased, dead]);
       const one = await s.outbox.claimDue('claim-1', T0, T0 + LEASE, 1);
       expect(one).toEqual([{ ...sooner, leaseOwner: 'claim-1', leaseExpiresAt: T0 + LEASE, updatedAt: T0 }]);
       expect(Object.keys(one[0]!)).not.toContain('_id');
@@ -133,11 +131,13 @@ export function runOutboxStoreContract(store: () => Store): void {
       expect(await s.outbox.claimDue('early', T0 + LEASE - 1, T0 + 2 * LEASE, 10)).toEqual([]);
       const taken = await s.outbox.claimDue('successor', T0 + LEASE, T0 + 2 * LEASE, 10);
       expect(taken.map((x) => x.leaseOwner)).toEqual(['successor']);
-      expect(await s.outbox.settle(e.id, 'crashed', { status: 'delivered', attempted: true }, T0 + LEASE)).toBeNull();
+      expect(await s.outbox.complete(e.id, 'crashed')).toBe(false);
+      expect(await s.outbox.settle(e.id, 'crashed', { status: 'dead', attempted: true, lastError: 'x' }, T0 + LEASE)).toBeNull();
       expect(await s.outbox.renew(e.id, 'crashed', T0 + 3 * LEASE, T0 + LEASE)).toBeNull();
       expect((await s.outbox.get(e.id))?.leaseOwner).toBe('successor');
-      const settled = await s.outbox.settle(e.id, 'successor', { status: 'delivered', attempted: true }, T0 + LEASE + 1);
-      expect(settled).toMatchObject({ status: 'delivered', attempts: 1, leaseOwner: null, leaseExpiresAt: 0 });
+      expect(await s.outbox.complete(e.id, 'successor')).toBe(true);
+      expect(await s.outbox.get(e.id)).toBeNull();
+      expect(await s.outbox.complete(e.id, 'successor')).toBe(false);
     });
 
     it('hands each of 60 entries to exactly one of 12 racing claims', async () => {
@@ -175,7 +175,7 @@ export function runOutboxStoreContract(store: () => Store): void {
       expect(await s.outbox.get(e.id)).toMatchObject({ sealedPayload: 'sealed-1', grantId: 'grant-1' });
     });
 
-    it('settles: a retry frees the lease and counts the attempt; delivered and dead drop the payload', async () => {
+    it('settles: a retry frees the lease and counts the attempt; a dead letter drops the payload and is never claimed', async () => {
       const s = store();
       const e = entry({ mode: 'push' });
       await s.outbox.enqueue([e]);
@@ -189,20 +189,19 @@ export function runOutboxStoreContract(store: () => Store): void {
       expect(waiting).toMatchObject({ attempts: 1, lastError: null });
       await s.outbox.claimDue('c3', T0 + 900, T0 + LEASE, 1);
       const dead = await s.outbox.settle(e.id, 'c3', { status: 'dead', attempted: true, lastError: 'HTTP 401' }, T0 + 901);
-      expect(dead).toMatchObject({ status: 'dead', attempts: 2, sealedPayload: null, grantId: 'grant', lastError: 'HTTP 401', leaseOwner: null });
-      expect(await s.outbox.settle(e.id, 'c3', { status: 'delivered', attempted: true }, T0 + 902)).toBeNull();
+      expect(dead).toMatchObject({ status: 'dead', attempts: 2, nextAttemptAt: NEVER, sealedPayload: null, grantId: 'grant', lastError: 'HTTP 401', leaseOwner: null });
+      expect(await s.outbox.complete(e.id, 'c3')).toBe(false);
       expect(await s.outbox.claimDue('c4', T0 + 2 * LEASE, T0 + 3 * LEASE, 1)).toEqual([]);
     });
 
-    it('purges settled entries past their deadline, never queued ones', async () => {
+    it('purges dead entries past their deadline, never queued ones', async () => {
       const s = store();
-      const delivered = entry({ status: 'delivered', deadline: T0 });
       const dead = entry({ status: 'dead', deadline: T0 });
       const queued = entry({ deadline: T0 });
-      const boundary = entry({ status: 'delivered', deadline: T0 + 1 });
-      await s.outbox.enqueue([delivered, dead, queued, boundary]);
-      expect(await s.outbox.purge(T0 + 1)).toBe(2);
-      expect(await s.outbox.get(delivered.id)).toBeNull();
+      const boundary = entry({ status: 'dead', deadline: T0 + 1 });
+      await s.outbox.enqueue([dead, queued, boundary]);
+      expect(await s.outbox.purge(T0 + 1)).toBe(1);
+      expect(await s.outbox.get(dead.id)).toBeNull();
       expect(await s.outbox.get(queued.id)).toEqual(queued);
       expect(await s.outbox.get(boundary.id)).toEqual(boundary);
     });

@@ -27,11 +27,18 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private claiming = false;
-  /** The last claim filled every free slot: more may be due as soon as one frees up. */
+  /** The last claim filled every free slot: more are probably due. */
   private backlog = false;
+  /**
+   * With a backlog, a new claim waits for this many free slots: a claim costs about the same for
+   * one entry as for many (the store finds every due entry to pick some), so they are batched.
+   */
+  private readonly claimBatch: number;
   private stopped = true;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.claimBatch = Math.ceil(deps.concurrency / 4);
+  }
 
   start(): void {
     this.stopped = false;
@@ -75,7 +82,7 @@ export class Dispatcher {
         .catch((err: unknown) => this.deps.log.error({ err, authReqId: entry.id }, 'callback processing failed'))
         .finally(() => {
           this.inFlight.delete(run);
-          if (this.backlog) this.wakeIn(0);
+          if (this.backlog && this.freeSlots() >= this.claimBatch) this.wakeIn(0);
           this.pump();
         });
       this.inFlight.add(run);
@@ -101,7 +108,7 @@ export class Dispatcher {
   private async claim(): Promise<void> {
     if (this.stopped || this.claiming) return;
     const free = this.freeSlots();
-    if (free <= 0) {
+    if (free <= 0 || (this.backlog && free < this.claimBatch)) {
       this.backlog = true;
       return;
     }

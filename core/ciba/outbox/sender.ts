@@ -1,8 +1,9 @@
 /**
  * Works one claimed outbox entry: reads the auth request (the truth about what happened), builds
- * the ping or push body, sends it once, and settles the entry under its lease — delivered, retried
- * later with backoff, or dead-lettered. An entry can be claimed before the decision that queued
- * it has landed (entries are written just before the transition); it then waits, unsent.
+ * the ping or push body, sends it once, and settles the entry under its lease — delivered (and
+ * removed), retried later with backoff, or dead-lettered. An entry can be claimed before the
+ * decision that queued it has landed (entries are written just before the transition); it then
+ * waits, unsent.
  */
 import type { Logger } from '../../context.js';
 import type { AuthRequestRecord, OutboxEntry, OutboxSettlement } from '../../store/ports.js';
@@ -107,7 +108,7 @@ export class CallbackSender {
     const verdict = await deps.poster.post(endpoint, bearer, body).then(judge, failureOf);
     const fields = { authReqId: entry.id, clientId: entry.clientId, mode: entry.mode, attempt: entry.attempts + 1 };
     if (verdict.kind === 'delivered') {
-      await this.settle(entry, { status: 'delivered', attempted: true });
+      await deps.store.outbox.complete(entry.id, entry.leaseOwner as string);
       deps.metrics.record('delivered', entry.mode);
       deps.log.debug(fields, 'callback delivered');
       return null;

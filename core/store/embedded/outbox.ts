@@ -25,7 +25,9 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
   }
 
   async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
-    const candidates = await this.db.findAsync(q.dueFilter(now), { id: 1 }).sort({ nextAttemptAt: 1 }).limit(limit);
+    // No sort: nedb would sort every due entry to return `limit` of them. It walks the
+    // nextAttemptAt index in order anyway, and stops at `limit` when there is no sort.
+    const candidates = await this.db.findAsync(q.dueFilter(now), { id: 1 }).limit(limit);
     if (candidates.length === 0) return [];
     const ids = candidates.map((c) => c.id);
     const { affectedDocuments } = await this.db.updateAsync(q.claimFilter(ids, now), q.claimUpdate(owner, leaseUntil, now), {
@@ -45,6 +47,10 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
 
   async settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null> {
     return this.updateOne(q.heldFilter(id, owner), q.settleUpdate(settlement, now));
+  }
+
+  async complete(id: string, owner: string): Promise<boolean> {
+    return (await this.db.removeAsync(q.heldFilter(id, owner), {})) === 1;
   }
 
   async purge(now: number): Promise<number> {

@@ -60,6 +60,11 @@ export class MongoOutboxRepo implements OutboxRepo {
     return this.col.findOneAndUpdate(q.heldFilter(id, owner), q.settleUpdate(settlement, now), { ...RECORD, returnDocument: 'after' });
   }
 
+  async complete(id: string, owner: string): Promise<boolean> {
+    const { deletedCount } = await this.col.deleteOne(q.heldFilter(id, owner));
+    return deletedCount === 1;
+  }
+
   async purge(now: number): Promise<number> {
     const { deletedCount } = await this.col.deleteMany(q.purgeFilter(now));
     return deletedCount;

@@ -133,6 +133,9 @@ export interface AuthRequestRecord {
   reason: string | null;
 }
 
+/** What a state transition may set besides the state. */
+export type TransitionPatch = Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>>;
+
 export interface PollOutcome {
   record: AuthRequestRecord;
   /** True when this poll came sooner than `interval` after the previous one. */
@@ -152,7 +155,7 @@ export interface AuthRequestRepo {
     id: string,
     from: readonly AuthRequestState[],
     to: AuthRequestState,
-    patch?: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>>,
+    patch?: TransitionPatch,
     notExpiredAt?: number,
   ): Promise<AuthRequestRecord | null>;
   /**

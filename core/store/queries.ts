@@ -3,7 +3,7 @@
  * MongoDB's query language for all of them, so both adapters send these objects as they are.
  * Every document's `_id` is its natural key (clientId, sub, auth_req_id, token digest, kid).
  */
-import { USER_LOOKUP_FIELDS, type AuthRequestFilter, type AuthRequestRecord, type AuthRequestState } from './ports.js';
+import { USER_LOOKUP_FIELDS, type AuthRequestFilter, type AuthRequestRecord, type AuthRequestState, type TransitionPatch } from './ports.js';
 
 /** `limit` of `users.findByClaim` and `users.list` when the caller gives none. */
 export const DEFAULT_LIMIT = 100;
@@ -47,7 +47,7 @@ export function transitionFilter(id: string, from: readonly AuthRequestState[], 
 
 export function transitionUpdate(
   to: AuthRequestState,
-  patch: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>>,
+  patch: TransitionPatch,
 ) {
   return { $set: { ...definedOnly(patch), state: to } };
 }

@@ -1,4 +1,4 @@
-import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
+import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome, TransitionPatch } from '../ports.js';
 import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
@@ -31,7 +31,7 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
     id: string,
     from: readonly AuthRequestState[],
     to: AuthRequestState,
-    patch: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>> = {},
+    patch: TransitionPatch = {},
     notExpiredAt?: number,
   ): Promise<AuthRequestRecord | null> {
     const { affectedDocuments } = await this.db.updateAsync(

@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome } from '../ports.js';
+import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequestState, PollOutcome, TransitionPatch } from '../ports.js';
 import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
@@ -53,7 +53,7 @@ export class MongoAuthRequestRepo implements AuthRequestRepo {
     id: string,
     from: readonly AuthRequestState[],
     to: AuthRequestState,
-    patch: Partial<Pick<AuthRequestRecord, 'decidedAt' | 'authTime' | 'acr' | 'amr' | 'reason'>> = {},
+    patch: TransitionPatch = {},
     notExpiredAt?: number,
   ): Promise<AuthRequestRecord | null> {
     return this.col.findOneAndUpdate(transitionFilter(id, from, notExpiredAt), transitionUpdate(to, patch), {

@@ -25,7 +25,7 @@ import { createOp } from '../core/op.js';
 import type { HookInputs, HookMeta, HookName, HookOutputs, HookRunner } from '../core/hooks/types.js';
 import type { OutboxEntry } from '../core/store/ports.js';
 import { testTls } from '../test/plugins/support/tls.js';
-import type { ReceiverMessage } from './callbacks/receiver.js';
+import type { Arrival, ReceiverMessage } from './callbacks/receiver.js';
 import { percentile } from './stats.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -40,7 +40,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 class Arrivals {
   readonly at = new Map<string, number>();
   private readonly waiting = new Map<string, (at: number) => void>();
-  record(pings: [string, number][]): void {
+  record(pings: readonly Arrival[]): void {
     for (const [id, at] of pings) {
       this.at.set(id, at);
       this.waiting.get(id)?.(at);

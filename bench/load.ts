@@ -8,6 +8,7 @@ import { LOAD_SETTINGS_ENV, type LoadMessage, type LoadResult, type LoadSettings
 import { Http, Recorder, Window } from './load/http.js';
 import { Links } from './load/links.js';
 import { bcAuthorizePhase, flowsPhase, pendingPool, pollsPhase, type PhaseContext } from './load/phases.js';
+import { PingReceiver, pingFlowsPhase } from './load/ping-flows.js';
 
 function toDriver(message: LoadMessage): void {
   process.send?.(message);
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     if (message.type === 'links') for (const [authReqId, link] of message.links) links.deliver(authReqId, link);
   });
 
-  const connections = settings.phase === 'flows' ? settings.flows : settings.concurrency;
+  const connections = settings.phase === 'flows' || settings.phase === 'ping-flows' ? settings.flows : settings.concurrency;
   const http = new Http(settings.url, connections);
   const endpoints = await http.endpoints();
   const base = { http, endpoints, settings, links };
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   const errors = new Map<string, number>();
   const poolWindow = new Window(0, 0);
   const ids = settings.phase === 'polls' ? await pendingPool({ ...base, window: poolWindow, recorder: new Recorder(poolWindow, errors) }) : [];
+  if (settings.phase === 'ping-flows' && !settings.ping) throw new Error('the ping-flows phase needs its receiver settings');
+  const receiver = settings.ping ? await PingReceiver.start(settings.ping) : null;
   const window = new Window(settings.warmupMs, settings.measureMs);
   const ctx: PhaseContext = { ...base, window, recorder: new Recorder(window, errors) };
   const cpu = announceWindow(settings);
@@ -58,7 +61,9 @@ async function main(): Promise<void> {
   if (settings.phase === 'bc-authorize') await bcAuthorizePhase(ctx);
   else if (settings.phase === 'bc-authorize-user-code') await bcAuthorizePhase(ctx, true);
   else if (settings.phase === 'polls') ({ poolWaits } = await pollsPhase(ctx, ids));
+  else if (settings.phase === 'ping-flows') await pingFlowsPhase(ctx, receiver as PingReceiver);
   else await flowsPhase(ctx);
+  receiver?.stop();
 
   const result: LoadResult = {
     phase: settings.phase,

@@ -46,7 +46,22 @@ export type ServerKind = 'ciba-op' | 'oidc-provider';
  * `bc-authorize-user-code`: bc-authorize with a user_code and a binding_message, so that the
  * validateUserCode and validateBindingMessage hooks run (`npm run bench:scripts`).
  */
-export type PhaseName = 'bc-authorize' | 'polls' | 'flows' | 'bc-authorize-user-code';
+export type PhaseName = 'bc-authorize' | 'polls' | 'flows' | 'ping-flows' | 'bc-authorize-user-code';
+
+/**
+ * Set for the `ping-flows` phase only (bench/ping.ts): the bench client is then a ping client
+ * whose notification endpoint is this URL, an HTTPS receiver on 127.0.0.1 run by the load, with
+ * a certificate from the test CA in the PEM file PING_CA_ENV names (both servers trust it).
+ */
+export const PING_ENDPOINT_ENV = 'BENCH_PING_ENDPOINT';
+export const PING_CA_ENV = 'BENCH_PING_CA';
+
+/** Where the load runs the ping receiver, and the certificate it serves (PEM files). */
+export interface PingReceiverSettings {
+  port: number;
+  keyFile: string;
+  certFile: string;
+}
 
 /**
  * Launcher → driver. `links` carries `[auth_req_id, verification link]` of new auth requests;
@@ -66,11 +81,13 @@ export interface LoadSettings {
   url: string;
   warmupMs: number;
   measureMs: number;
-  /** Requests in flight in the bc-authorize and polls phases; flows run `flows` at once. */
+  /** Requests in flight in the bc-authorize and polls phases; flows and ping-flows run `flows` at once. */
   concurrency: number;
   flows: number;
   /** Pending auth requests created before the polls phase and polled round-robin. */
   pollPool: number;
+  /** ping-flows: the receiver the server's ping client is registered with. */
+  ping?: PingReceiverSettings;
 }
 export const LOAD_SETTINGS_ENV = 'BENCH_LOAD';
 

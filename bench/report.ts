@@ -58,10 +58,11 @@ function rows(runs: readonly RunRecord[]): Row[] {
     { phase: 'bc-authorize', label: 'bc-authorize req/s', target: 1.5 },
     { phase: 'polls', label: 'pending polls/s', target: 1.5 },
     { phase: 'flows', label: 'full flows/s', target: 1.3 },
+    { phase: 'ping-flows', label: 'ping full flows/s', target: 1.5 },
   ];
   for (const { phase, label, target } of phases) {
     if (!runs.some((r) => r.phase === phase)) continue;
-    const what = phase === 'flows' ? 'flow' : phase === 'polls' ? 'poll' : 'bc-authorize';
+    const what = phase === 'flows' ? 'flow' : phase === 'ping-flows' ? 'ping flow' : phase === 'polls' ? 'poll' : 'bc-authorize';
     out.push({ metric: label, ours: med('ciba-op', phase, (r) => r.perSec), theirs: med('oidc-provider', phase, (r) => r.perSec), target: { atLeast: target }, format: (n) => num(n) });
     // Successes per second of server CPU: what the shared machine's other tenants disturb least.
     out.push({ metric: `${label.replace('/s', '')} per server CPU-second`, ours: med('ciba-op', phase, (r) => r.perSec / r.serverCpu), theirs: med('oidc-provider', phase, (r) => r.perSec / r.serverCpu), target: null, format: (n) => num(n) });
@@ -137,7 +138,7 @@ export function markdown(runs: readonly RunRecord[], settings: BenchSettings, st
     machineInfo,
     `- Load average at end: ${loadAverage()}`,
     `- Settings: ${settings.rounds} rounds, ${settings.warmupSec} s warm-up + ${settings.measureSec} s measured per phase, ` +
-      `${settings.concurrency} requests in flight (bc-authorize, polls), ${settings.flows} concurrent flows, ${settings.pollPool} pending ids polled round-robin`,
+      `${settings.concurrency} requests in flight (bc-authorize, polls), ${settings.flows} concurrent flows (flows, ping-flows), ${settings.pollPool} pending ids polled round-robin`,
     '',
     medians(runs),
     '',

@@ -44,7 +44,7 @@ export function intEnv(name: string, fallback: number): number {
   return value;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -129,8 +129,8 @@ export async function runOnce(
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  // Links only matter to the flows phase; elsewhere relaying them would just cost CPU.
-  if (load.phase === 'flows') {
+  // Links only matter to the flows phases; elsewhere relaying them would just cost CPU.
+  if (load.phase === 'flows' || load.phase === 'ping-flows') {
     child.on('message', (m: ServerMessage) => {
       if (m.type === 'links' && loader.connected) loader.send(m);
     });

@@ -5,21 +5,22 @@
  * Prints the medians table and writes it, with every run, under bench/out/.
  *
  * Settings (environment): BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (2), BENCH_SECONDS (8),
- * BENCH_CONCURRENCY (64), BENCH_FLOWS (256), BENCH_POLL_POOL (20000), BENCH_PHASES
- * (bc-authorize,polls,flows), BENCH_OP_ROOT (another build of our OP, e.g. a snapshot of a
+ * BENCH_CONCURRENCY (64), BENCH_FLOWS (256, also for ping-flows), BENCH_POLL_POOL (20000), BENCH_PHASES
+ * (bc-authorize,polls,flows,ping-flows), BENCH_OP_ROOT (another build of our OP, e.g. a snapshot of a
  * commit while the working tree is being edited), BENCH_PROFILE (servers whose measured windows are CPU-profiled,
  * e.g. ciba-op; profiles land in bench/out/profiles/, summarise them with bench/profile-top.ts).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildServers } from './build-servers.js';
+import { PingSetup } from './ping.js';
 import { OP_ROOT_ENV, type PhaseName, type ServerKind } from './protocol.js';
 import { intEnv, PROFILE_DIR, runOnce } from './run-once.js';
 import { machine, markdown, medians, ms, type BenchSettings, type RunRecord } from './report.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const SERVERS: readonly ServerKind[] = ['ciba-op', 'oidc-provider'];
-const PHASES: readonly PhaseName[] = ['bc-authorize', 'polls', 'flows'];
+const PHASES: readonly PhaseName[] = ['bc-authorize', 'polls', 'flows', 'ping-flows'];
 
 function phasesFromEnv(): PhaseName[] {
   const raw = process.env.BENCH_PHASES;
@@ -58,10 +59,12 @@ async function main(): Promise<void> {
   const started = new Date();
   const machineInfo = machine(process.env[OP_ROOT_ENV] || null);
   const launchers = await buildServers();
+  const pingSetup = phases.includes('ping-flows') ? PingSetup.create() : null;
   const runs: RunRecord[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     for (const phase of phases) {
       for (const server of SERVERS) {
+        const ping = phase === 'ping-flows' ? await (pingSetup as PingSetup).forRun() : null;
         const record = await runOnce(round, server, launchers[server], {
           phase,
           warmupMs: settings.warmupSec * 1000,
@@ -69,12 +72,14 @@ async function main(): Promise<void> {
           concurrency: settings.concurrency,
           flows: settings.flows,
           pollPool: settings.pollPool,
-        }, profile.has(server));
+          ...(ping ? { ping: ping.ping } : {}),
+        }, profile.has(server), ping ? { env: ping.env } : {});
         runs.push(record);
         console.error(progress(record));
       }
     }
   }
+  pingSetup?.remove();
   const report = markdown(runs, settings, started, machineInfo);
   const outDir = here('./out');
   mkdirSync(outDir, { recursive: true });

@@ -8,7 +8,20 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HookInputs, HookMeta, HookName, HookOutputs, HookRunner } from '../../core/hooks/types.js';
-import { ADMIN_TOKEN, CIBA_GRANT, CLIENT, OP_ROOT_ENV, POLL_INTERVAL_SEC, TTL, USER_CODE, USER_CODES_ENV, USERS, userSub } from '../protocol.js';
+import {
+  ADMIN_TOKEN,
+  CIBA_GRANT,
+  CLIENT,
+  OP_ROOT_ENV,
+  PING_CA_ENV,
+  PING_ENDPOINT_ENV,
+  POLL_INTERVAL_SEC,
+  TTL,
+  USER_CODE,
+  USER_CODES_ENV,
+  USERS,
+  userSub,
+} from '../protocol.js';
 import { benchPort, sendLink, stopWithDriver, toDriver } from './lifecycle.js';
 
 // This file runs transpiled from bench/out/servers/, so dist/ is found from the package root.
@@ -44,6 +57,18 @@ class BenchHooks implements HookRunner {
 
 stopWithDriver();
 const userCodes = Boolean(process.env[USER_CODES_ENV]);
+/**
+ * ping-flows: the bench client is a ping client calling the load's receiver back; the OP trusts
+ * the test CA and lets notification endpoints reach that one 127.0.0.1 host:port, as the tests
+ * configure it (everything else in its TLS verification and SSRF checks stays on).
+ */
+const pingEndpoint = process.env[PING_ENDPOINT_ENV];
+const ping = pingEndpoint
+  ? {
+      client: { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: pingEndpoint },
+      config: { backchannelClientNotification: { allowPrivateHosts: [new URL(pingEndpoint).host], caFile: process.env[PING_CA_ENV] ?? null } },
+    }
+  : { client: { backchannel_token_delivery_mode: 'poll' }, config: {} };
 const port = benchPort();
 const url = `http://127.0.0.1:${port}`;
 const config = loadConfig({
@@ -61,13 +86,14 @@ const config = loadConfig({
     // The whole load is one client from one address, and oidc-provider has no rate limits:
     // measure the OPs, not ciba-op's per-client buckets.
     rateLimits: { bcAuthorize: { perClient: null, perIp: null }, token: { perClient: null, perIp: null } },
+    ...ping.config,
     clients: [
       {
         client_id: CLIENT.id,
         client_secret: CLIENT.secret,
         client_name: CLIENT.name,
         grant_types: [CIBA_GRANT],
-        backchannel_token_delivery_mode: 'poll',
+        ...ping.client,
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'RS256',
         backchannel_user_code_parameter: userCodes,

@@ -6,9 +6,11 @@
  * POST approves it through `provider.backchannelResult`, and the link works once.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { rootCertificates } from 'node:tls';
 import Provider, { type Account, type BackchannelAuthenticationRequest, type KoaContext } from 'oidc-provider';
-import { CIBA_GRANT, CLIENT, TTL, USERS, userSub } from '../protocol.js';
+import { CIBA_GRANT, CLIENT, PING_CA_ENV, PING_ENDPOINT_ENV, TTL, USERS, userSub } from '../protocol.js';
 import { KeepingMemoryAdapter } from './keeping-memory-adapter.js';
 import { benchPort, sendLink, stopWithDriver, toDriver } from './lifecycle.js';
 
@@ -32,7 +34,34 @@ function signingKey(): Record<string, unknown> {
   return { ...privateKey.export({ format: 'jwk' }), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
 }
 
+/**
+ * ping-flows: the bench client is a ping client calling the load's receiver back. oidc-provider 9
+ * sends the ping inline from `backchannelResult` through its `fetch` option (global fetch, i.e.
+ * Node's bundled undici) with a dispatcher of its own that destroys connections to special-use
+ * addresses such as 127.0.0.1. The bench hands it a dispatcher of the same class (Node's bundled
+ * undici Agent, found as oidc-provider finds it) that trusts Node's roots plus the test CA and
+ * lets 127.0.0.1 through — what our OP's caFile and allowPrivateHosts do; its own 2.5 s timeout
+ * signal and `redirect: 'manual'` are kept.
+ */
+const pingEndpoint = process.env[PING_ENDPOINT_ENV];
+function benchFetch(caFile: string): (url: string, options: RequestInit) => Promise<Response> {
+  void Response; // loads Node's bundled undici, which registers its global dispatcher
+  const global = globalThis as unknown as Record<symbol, { constructor: new (options: unknown) => unknown } | undefined>;
+  const Agent = (global[Symbol.for('undici.globalDispatcher.2')] ?? global[Symbol.for('undici.globalDispatcher.1')])?.constructor;
+  if (!Agent) throw new Error("Node's bundled undici Agent was not found");
+  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, readFileSync(caFile, 'utf8')] } });
+  return (target, options) => fetch(target, { ...options, dispatcher } as RequestInit);
+}
+const ping = pingEndpoint
+  ? {
+      modes: ['poll', 'ping'],
+      client: { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: pingEndpoint },
+      fetch: { fetch: benchFetch(process.env[PING_CA_ENV] ?? '') },
+    }
+  : { modes: ['poll'], client: { backchannel_token_delivery_mode: 'poll' }, fetch: {} };
+
 const provider = new Provider(url, {
+  ...ping.fetch,
   adapter: KeepingMemoryAdapter,
   jwks: { keys: [signingKey()] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -45,7 +74,7 @@ const provider = new Provider(url, {
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
-      backchannel_token_delivery_mode: 'poll',
+      ...ping.client,
       id_token_signed_response_alg: 'RS256',
     },
   ],
@@ -65,7 +94,7 @@ const provider = new Provider(url, {
     devInteractions: { enabled: false },
     ciba: {
       enabled: true,
-      deliveryModes: ['poll'],
+      deliveryModes: ping.modes,
       async processLoginHint(_ctx: unknown, loginHint: string): Promise<string | undefined> {
         return users.has(loginHint) ? loginHint : undefined;
       },

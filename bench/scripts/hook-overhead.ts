@@ -5,6 +5,7 @@
  * Started by bench/scripts/run.ts (`node --no-node-snapshot --import tsx`), which gets the
  * result over IPC; run by hand it prints it.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { BuiltinHookRunner, type BuiltinDeps } from '../../core/hooks/builtins.js';
 import type { HookInputs } from '../../core/hooks/types.js';
 import { compileScript, SandboxPool, type LoadedScript } from '../../core/sandbox/index.js';
@@ -14,6 +15,13 @@ export interface OverheadResult {
   calls: number;
   sandbox: { p50Us: number; p99Us: number };
   builtin: { p50Us: number; p99Us: number };
+  /**
+   * CPU per sandboxed call, µs, over the timed calls: the OP process (process.cpuUsage, all its
+   * threads) and the sandbox workers (every thread's run time from /proc/<pid>/task/<tid>/schedstat,
+   * isolate threads included; NaN where /proc is missing). Less sensitive to a noisy machine
+   * than latency.
+   */
+  cpuPerCallUs?: { op: number; workers: number };
 }
 
 const CALLS = 5_000;
@@ -21,13 +29,36 @@ const WARMUP_CALLS = 500;
 const INPUT: HookInputs['validateBindingMessage'] = { message: 'B1', client: { id: 'bench', name: 'Bench RP', logoUri: null } };
 const SOURCE = `export const validateBindingMessage = async () => ({ ok: true });`;
 
-async function timed(call: () => Promise<unknown>): Promise<{ p50Us: number; p99Us: number }> {
+/** Nanoseconds the threads of `pids` have run, from /proc (NaN without it). */
+function runNs(pids: number[]): number {
+  let total = 0;
+  try {
+    for (const pid of pids) {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return total;
+}
+
+async function timed(call: () => Promise<unknown>, cpu?: { workers: () => number[]; out: { op: number; workers: number } }): Promise<{ p50Us: number; p99Us: number }> {
   for (let i = 0; i < WARMUP_CALLS; i++) await call();
   const us = new Float64Array(CALLS);
+  const pids = cpu?.workers() ?? [];
+  const opStart = process.cpuUsage();
+  const workersStart = runNs(pids);
   for (let i = 0; i < CALLS; i++) {
     const start = process.hrtime.bigint();
     await call();
     us[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  if (cpu) {
+    const op = process.cpuUsage(opStart);
+    cpu.out.op = (op.user + op.system) / CALLS;
+    cpu.out.workers = (runNs(pids) - workersStart) / 1000 / CALLS;
   }
   return { p50Us: percentile(us, 0.5), p99Us: percentile(us, 0.99) };
 }
@@ -39,14 +70,16 @@ async function main(): Promise<OverheadResult> {
   const pool = new SandboxPool({}, () => Promise.reject(new Error('no capabilities in this bench')));
   await pool.start();
   try {
+    const cpuPerCallUs = { op: Number.NaN, workers: Number.NaN };
+    const workers = (): number[] => pool.stats().workers.flatMap((worker) => worker.pid ?? []);
     const sandbox = await timed(async () => {
       const result = await pool.call(script, INPUT);
       if (!result.ok) throw new Error(`sandbox call failed: ${result.error.message}`);
-    });
+    }, { workers, out: cpuPerCallUs });
     // validateBindingMessage's built-in touches none of its dependencies.
     const builtins = new BuiltinHookRunner({} as BuiltinDeps);
-    const builtin = await timed(() => builtins.run('validateBindingMessage', INPUT));
-    return { calls: CALLS, sandbox, builtin };
+    const builtin = await timed(() => builtins.run('validateBindingMessage', INPUT, { requestId: 'bench' }));
+    return { calls: CALLS, sandbox, builtin, cpuPerCallUs };
   } finally {
     await pool.close();
   }

@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WorkerConfig } from './protocol.js';
+import { STALL_FD } from './stall-guard.js';
 
 /** The worker's own Node heap: it only holds messages; isolates have their own limits. */
 const WORKER_HEAP_MB = 64;
@@ -23,12 +24,14 @@ export function workerEntry(): { modulePath: string; execArgv: string[] } {
 }
 
 export function forkWorker(config: WorkerConfig): ChildProcess {
+  if (STALL_FD !== 4) throw new Error('the stall channel must be stdio index 4');
   const { modulePath, execArgv } = workerEntry();
   return fork(modulePath, [JSON.stringify(config)], {
     execArgv,
     serialization: 'json',
     // Nothing from the OP's environment (secrets, database URLs) reaches a worker.
     env: {},
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // stdout, stderr, the IPC channel, and the stall guard's channel (see stall-guard.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
   });
 }

@@ -3,24 +3,40 @@
  * evaluated once, so module-level state lives as long as the version does (a context per call
  * would cost ~240 µs). The isolate is built on first use and rebuilt on the next call after it
  * was thrown away: by isolated-vm when the memory limit is hit, or here when code ran away
- * (CPU watchdog) or a call passed its deadline while running inside it. The calls running in
- * a thrown-away isolate fail with the reason.
+ * (a resumed run hit the CPU limit, or the CPU watchdog saw it) or a call passed its deadline
+ * while running inside it. The calls running in a thrown-away isolate fail with the reason.
+ *
+ * Script code runs only inside synchronous entries (`applySync` on the worker's main thread,
+ * each with the CPU `timeout`): `invoke` starts a call, `settle` hands a capability call its
+ * answer, and each returns once the isolate's microtasks are drained. The bootstrap reports a
+ * settled hook through a host function during the entry. An async `apply` would hand the run
+ * to isolated-vm's thread pool and the answer back — two thread wake-ups, ~80 µs of a ~100 µs
+ * call on this machine; a synchronous entry costs ~10 µs. The stall guard (`stall-guard.ts`)
+ * watches the entries, since an isolate that isolated-vm loses control of (catastrophic
+ * out-of-memory) never returns from one.
  */
 import type IsolatedVm from 'isolated-vm';
 import ivm from './isolated-vm.js';
 import { BOOTSTRAP_SOURCE } from './bootstrap.js';
-import { CAPABILITY_ARITY } from './capabilities.js';
+import { CALL_ENDED, CAPABILITY_ARITY } from './capabilities.js';
 import type { CallOutcome, Envelope, ScriptSource, WorkerConfig, WorkerFailureKind } from './protocol.js';
 import { moduleFileName, scriptKey } from './script-key.js';
 
-/** The worker function every isolate's bootstrap forwards capability calls to. */
-export type CapabilityRelay = (callId: unknown, capability: unknown, argsJson: unknown) => Promise<Envelope>;
+/**
+ * The worker function every isolate's capability calls go to. It answers at once, without
+ * throwing: the capability call's id (its answer comes later through `settle`) or why it is
+ * refused.
+ */
+export type CapabilityRelay = (callId: number, capability: unknown, argsJson: unknown) => number | string;
 
 export interface RuntimeHooks {
   relay: CapabilityRelay;
   /** isolated-vm lost control of an isolate: the process must go. */
   onCatastrophic: (key: string, message: string) => void;
   onEvent: (event: string, key: string, detail: string) => void;
+  /** Around every synchronous entry into an isolate (the stall guard watches them). */
+  enter: (key: string) => void;
+  leave: () => void;
 }
 
 interface Failure {
@@ -31,16 +47,24 @@ interface Failure {
 
 type Answer = { ok: true; value: unknown } | ({ ok: false } & Failure);
 
-/** What the bootstrap's `invoke` answers (built by trusted code, plain data). */
-type IsolateAnswer =
-  | { ok: true; json?: string }
-  | { ok: false; kind: 'throw' | 'invalid-result'; message: string; stack?: string };
+/** A call whose hook has not settled yet. */
+interface Running {
+  resolve: (outcome: CallOutcome) => void;
+  cpuStart: bigint;
+}
+
+type Entry = IsolatedVm.Reference<(...args: never[]) => void>;
 
 interface Live {
   isolate: IsolatedVm.Isolate;
   context: IsolatedVm.Context;
   module: IsolatedVm.Module;
-  invoke: IsolatedVm.Reference<(callId: number, input: unknown) => Promise<IsolateAnswer>>;
+  invoke: Entry;
+  settle: Entry;
+  /** The host functions handed to the bootstrap. */
+  hostRefs: IsolatedVm.Reference<unknown>[];
+  /** Calls started in this isolate whose hook has not settled, by call id. */
+  running: Map<number, Running>;
   /** isolate.cpuTime at the last sign that script code yields (a call settled, a capability call). */
   progressCpu: bigint;
   /** isolate.cpuTime at the watchdog's last look. */
@@ -52,6 +76,7 @@ interface Live {
 /** The only module a script may import; it carries types only, so at run time it is empty. */
 const API_MODULE = 'ciba-op/script';
 const TIMED_OUT = 'Script execution timed out.';
+const REPORT_KINDS = new Set(['ok', 'throw', 'invalid-result']);
 
 /** `[namespace | null, method, dotted name]` for each capability, split once for the bootstrap. */
 const API_ENTRIES = Object.keys(CAPABILITY_ARITY).map((name) => {
@@ -67,6 +92,8 @@ export class VersionRuntime {
    * margin, so that isolated-vm's own timeout, which costs only the one call, acts first.
    */
   private readonly runawayNs: bigint;
+  /** Options of every entry: only primitives cross, and each run of script code is time-limited. */
+  private readonly entryOptions: IsolatedVm.ReferenceApplyOptions;
 
   constructor(
     /** The isolate key the pool uses (see `isolateKey`). */
@@ -78,30 +105,41 @@ export class VersionRuntime {
   ) {
     const margin = Math.max(watchIntervalMs, Math.ceil(config.cpuTimeLimitMs / 4));
     this.runawayNs = BigInt(config.cpuTimeLimitMs + margin) * 1_000_000n;
+    this.entryOptions = { timeout: config.cpuTimeLimitMs };
   }
 
+  /** Runs one call; resolves when its hook settled or the call failed. Never rejects. */
   async call(callId: number, input: unknown): Promise<CallOutcome> {
-    let live: Live;
-    try {
-      live = await this.load();
-    } catch (err) {
-      return { ok: false, kind: 'compile', message: `could not load: ${errorText(err)}`, stack: errorStack(err), cpuUs: 0 };
+    let live = this.live;
+    if (!live || live.isolate.isDisposed) {
+      try {
+        live = await this.load();
+      } catch (err) {
+        return { ok: false, kind: 'compile', message: `could not load: ${errorText(err)}`, stack: errorStack(err), cpuUs: 0 };
+      }
     }
-    const cpuStart = live.isolate.cpuTime;
-    try {
-      const answer = await live.invoke.apply(undefined, [callId, input], {
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
-        // Stops a loop in the call's first run (and its in-isolate awaits) without losing the
-        // isolate; code resumed by a capability result is left to the watchdog.
-        timeout: this.config.cpuTimeLimitMs,
-      });
-      return { ...this.readAnswer(answer), cpuUs: cpuSince(live, cpuStart) };
-    } catch (err) {
-      return { ok: false, ...this.failureOf(live, err), cpuUs: cpuSince(live, cpuStart) };
-    } finally {
-      this.markProgress();
+    // Input came over JSON IPC, so it is JSON data; the bootstrap parses it inside the isolate.
+    const inputJson = JSON.stringify(input);
+    const started = live;
+    return new Promise<CallOutcome>((resolve) => {
+      started.running.set(callId, { resolve, cpuStart: started.isolate.cpuTime });
+      this.enter(started, started.invoke, [callId, inputJson], callId);
+    });
+  }
+
+  /** A capability call made in this version's isolate was answered: let the code waiting on it run. */
+  settle(capId: number, envelope: Envelope): void {
+    const live = this.live;
+    // Thrown away since: the calls that were waiting already failed.
+    if (!live || live.isolate.isDisposed) return;
+    let payload: string | undefined;
+    if (envelope.ok) {
+      // It came over JSON IPC, so it is JSON data (undefined stays undefined).
+      payload = JSON.stringify(envelope.value);
+    } else {
+      payload = String(envelope.error);
     }
+    this.enter(live, live.settle, [capId, envelope.ok, payload]);
   }
 
   /** Script code showed it yields: restart the runaway count. */
@@ -138,6 +176,52 @@ export class VersionRuntime {
     if (live) release(live);
   }
 
+  /**
+   * One synchronous run of script code. `callId` is given when the entry starts that call: a
+   * timeout there fails only that call and keeps the isolate (as isolated-vm's timeout leaves
+   * it usable); a timeout in code resumed by a capability result is runaway code, and the
+   * isolate goes.
+   */
+  private enter(live: Live, entry: Entry, args: unknown[], callId?: number): void {
+    this.hooks.enter(this.key);
+    try {
+      entry.applySync(undefined, args as never[], this.entryOptions);
+    } catch (err) {
+      this.entryFailed(live, err, callId);
+    } finally {
+      this.hooks.leave();
+    }
+  }
+
+  private entryFailed(live: Live, err: unknown, callId: number | undefined): void {
+    if (!live.discardedFor && live.isolate.isDisposed) {
+      // Disposed by isolated-vm itself, which only does so when the memory limit is hit.
+      const message = `exceeded its memory limit (${this.config.memoryLimitMb} MB); its isolate was reset`;
+      this.throwAway(live, { kind: 'memory', message });
+    }
+    if (live.discardedFor) return;
+    const text = errorText(err);
+    if (text === TIMED_OUT && callId !== undefined) {
+      this.finish(live, callId, { ok: false, kind: 'cpu', message: `exceeded its CPU time limit (${this.config.cpuTimeLimitMs} ms)` });
+    } else if (text === TIMED_OUT) {
+      this.throwAway(live, {
+        kind: 'cpu',
+        message: `ran more than ${this.config.cpuTimeLimitMs} ms of CPU without yielding; its isolate was reset`,
+      });
+    } else {
+      // The entries catch everything script code throws: this is isolated-vm refusing the entry.
+      this.throwAway(live, { kind: 'throw', message: `the isolate failed: ${text}`, stack: errorStack(err) });
+    }
+  }
+
+  /** A call's hook settled (or the call failed): answer it, once. */
+  private finish(live: Live, callId: number, answer: Answer): void {
+    const running = live.running.get(callId);
+    if (!running) return;
+    live.running.delete(callId);
+    running.resolve({ ...answer, cpuUs: cpuSince(live, running.cpuStart) });
+  }
+
   private load(): Promise<Live> {
     if (this.live && !this.live.isolate.isDisposed) return Promise.resolve(this.live);
     this.building ??= this.build().finally(() => {
@@ -155,10 +239,16 @@ export class VersionRuntime {
     });
     try {
       const context = await isolate.createContext();
+      const cpu = isolate.cpuTime;
+      // Filled in below; the host functions look it up only once the isolate runs calls.
+      const live = { isolate, context, running: new Map(), progressCpu: cpu, seenCpu: cpu } as Partial<Live> as Live;
+      const relay = new ivm.Reference((callId: unknown, capability: unknown, argsJson: unknown) => this.relay(live, callId, capability, argsJson));
+      const report = new ivm.Reference((callId: unknown, kind: unknown, text: unknown, stack: unknown) => this.report(live, callId, kind, text, stack));
+      live.hostRefs = [relay, report];
       // The bootstrap runs before the script so it captures pristine built-ins.
       const bootstrap = await context.evalClosure(
         BOOTSTRAP_SOURCE,
-        [new ivm.Reference(this.hooks.relay), new ivm.ExternalCopy(API_ENTRIES).copyInto()],
+        [relay, new ivm.ExternalCopy(API_ENTRIES).copyInto(), report],
         { result: { reference: true } },
       );
       const filename = moduleFileName(scriptKey(this.script.name, this.script.version));
@@ -172,11 +262,12 @@ export class VersionRuntime {
       await module.evaluate({ timeout: this.config.cpuTimeLimitMs });
       const bind = await bootstrap.get('bind', { reference: true });
       await bind.apply(undefined, [module.namespace.derefInto(), this.script.hook]);
-      const invoke = await bootstrap.get('invoke', { reference: true });
+      live.module = module;
+      live.invoke = await bootstrap.get('invoke', { reference: true });
+      live.settle = await bootstrap.get('settle', { reference: true });
       bind.release();
       bootstrap.release();
-      const cpu = isolate.cpuTime;
-      const live: Live = { isolate, context, module, invoke, progressCpu: cpu, seenCpu: cpu };
+      live.progressCpu = live.seenCpu = isolate.cpuTime;
       this.live = live;
       return live;
     } catch (err) {
@@ -185,42 +276,59 @@ export class VersionRuntime {
     }
   }
 
+  /** Host function: a capability call from script code. Never throws into the isolate. */
+  private relay(live: Live, callId: unknown, capability: unknown, argsJson: unknown): number | string {
+    try {
+      // The hook has settled (or its call failed): chains it left running act no more.
+      if (typeof callId !== 'number' || !live.running.has(callId)) return CALL_ENDED;
+      return this.hooks.relay(callId, capability, argsJson);
+    } catch (err) {
+      return `the capability call failed in the sandbox worker: ${errorText(err)}`;
+    }
+  }
+
+  /** Host function: the bootstrap reports a settled hook. Never throws into the isolate. */
+  private report(live: Live, callId: unknown, kind: unknown, text: unknown, stack: unknown): void {
+    try {
+      if (typeof callId !== 'number' || typeof kind !== 'string' || !REPORT_KINDS.has(kind)) return;
+      this.markProgress();
+      if (kind === 'ok') {
+        this.finish(live, callId, this.readAnswer(typeof text === 'string' ? text : undefined));
+      } else {
+        const failure: Answer = { ok: false, kind: kind as 'throw' | 'invalid-result', message: String(text) };
+        if (typeof stack === 'string') failure.stack = stack;
+        this.finish(live, callId, failure);
+      }
+    } catch {
+      /* nothing may cross into the isolate; the call's deadline ends it */
+    }
+  }
+
   private throwAway(live: Live, reason: Failure): void {
     if (live.discardedFor) return;
     live.discardedFor = reason;
     if (this.live === live) this.live = undefined;
     release(live);
+    for (const callId of [...live.running.keys()]) this.finish(live, callId, { ok: false, ...reason });
     this.hooks.onEvent('isolate-reset', this.key, reason.message);
   }
 
-  private readAnswer(answer: IsolateAnswer): Answer {
-    if (!answer.ok) return answer;
-    if (answer.json === undefined) return { ok: true, value: undefined };
-    const bytes = Buffer.byteLength(answer.json);
+  private readAnswer(json: string | undefined): Answer {
+    if (json === undefined) return { ok: true, value: undefined };
+    const bytes = Buffer.byteLength(json);
     if (bytes > this.config.maxResultBytes) {
       const message = `the result is ${bytes} bytes of JSON, more than the limit of ${this.config.maxResultBytes}`;
       return { ok: false, kind: 'invalid-result', message };
     }
-    return { ok: true, value: JSON.parse(answer.json) };
-  }
-
-  private failureOf(live: Live, err: unknown): Failure {
-    if (!live.discardedFor && live.isolate.isDisposed) {
-      // Disposed by isolated-vm itself, which only does so when the memory limit is hit.
-      const message = `exceeded its memory limit (${this.config.memoryLimitMb} MB); its isolate was reset`;
-      this.throwAway(live, { kind: 'memory', message });
-    }
-    if (live.discardedFor) return live.discardedFor;
-    if (errorText(err) === TIMED_OUT) {
-      return { kind: 'cpu', message: `exceeded its CPU time limit (${this.config.cpuTimeLimitMs} ms)` };
-    }
-    return { kind: 'throw', message: errorText(err), stack: errorStack(err) };
+    return { ok: true, value: JSON.parse(json) };
   }
 }
 
 function release(live: Live): void {
   // Each may throw once the isolate is gone; releasing is best effort, disposing frees the rest.
-  for (const free of [() => live.invoke.release(), () => live.module.release(), () => live.context.release()]) {
+  const frees = [() => live.invoke?.release(), () => live.settle?.release(), () => live.module?.release(), () => live.context.release()];
+  for (const ref of live.hostRefs ?? []) frees.push(() => ref.release());
+  for (const free of frees) {
     try {
       free();
     } catch {

@@ -6,10 +6,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker } from './fork-worker.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { parseStallNote, STALL_FD } from './stall-guard.js';
 import type { LoadedScript } from './types.js';
 
 /** How long a worker whose IPC channel closed may take to exit before it is killed. */
 const EXIT_AFTER_DISCONNECT_MS = 200;
+/** How long after its exit a worker's pipes may take to close before its death is handled anyway. */
+const CLOSE_AFTER_EXIT_MS = 1000;
 /** Worker output kept for the log when it dies (V8 prints its fatal errors there). */
 const OUTPUT_TAIL_CHARS = 2000;
 
@@ -54,7 +57,13 @@ export class WorkerHandle {
       }
       this.listener.message(message);
     });
-    this.child.on('exit', (code, signal) => this.end(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    // 'close' comes after the exit and after every pipe of the child was read to its end, so a
+    // stall note or the last words V8 printed are in by then; 'exit' only arms a fallback.
+    const cause = (code: number | null, signal: NodeJS.Signals | null): string => (signal ? `killed by ${signal}` : `exited with code ${code}`);
+    this.child.on('close', (code, signal) => this.end(cause(code, signal)));
+    this.child.on('exit', (code, signal) => {
+      setTimeout(() => this.end(cause(code, signal)), CLOSE_AFTER_EXIT_MS).unref();
+    });
     this.child.on('disconnect', () => {
       setTimeout(() => {
         this.kill();
@@ -65,6 +74,19 @@ export class WorkerHandle {
     this.child.on('error', (err) => {
       if (this.child.pid === undefined) this.end(`could not start: ${err.message}`);
     });
+    const stall = this.child.stdio[STALL_FD];
+    if (stall && 'setEncoding' in stall) {
+      let lines = '';
+      stall.setEncoding('utf8');
+      stall.on('data', (chunk: string) => {
+        lines = (lines + chunk).slice(-OUTPUT_TAIL_CHARS);
+        for (const line of lines.split('\n').slice(0, -1)) {
+          const note = parseStallNote(line);
+          if (note) this.blame = { key: note.key, cause: `wedged its worker (script code ran ${note.ms} ms without returning control; isolated-vm lost control of its isolate)` };
+        }
+        lines = lines.slice(lines.lastIndexOf('\n') + 1);
+      });
+    }
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {

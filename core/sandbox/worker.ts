@@ -5,12 +5,17 @@
  * when one happens this process reports it and kills itself, and the pool replaces it.
  *
  * A call ends only once the capability calls it started have settled (or were cancelled on
- * the deadline); a capability call from a call that has ended is refused, so left-over
- * promise chains in a script cannot keep acting after their call.
+ * the deadline); a capability call made after its hook settled, or from a call that has ended,
+ * is refused, so left-over promise chains in a script cannot keep acting after their call.
+ *
+ * Script code runs on this process's main thread, in synchronous entries into the isolates
+ * (see version-runtime.ts); the stall guard, on a thread of its own, kills the process if one
+ * of them never returns.
  */
 import type { CallOutcome, Envelope, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { CALL_ENDED, capabilityBudgetProblem } from './capabilities.js';
 import { CpuWatchdog, watchIntervalMs } from './cpu-watchdog.js';
+import { StallGuard } from './stall-guard.js';
 import { VersionRuntime, type RuntimeHooks } from './version-runtime.js';
 
 interface CallState {
@@ -27,8 +32,8 @@ interface CallState {
 const config = JSON.parse(process.argv[2] ?? '') as WorkerConfig;
 const runtimes = new Map<string, VersionRuntime>();
 const calls = new Map<number, CallState>();
-/** Every unanswered capability call: whose it is and how to answer it. */
-const waiting = new Map<number, { call: CallState; resolve: (envelope: Envelope) => void }>();
+/** Every unanswered capability call, and whose it is. */
+const waiting = new Map<number, CallState>();
 let nextCapabilityId = 1;
 
 const intervalMs = watchIntervalMs(config.cpuTimeLimitMs);
@@ -38,10 +43,14 @@ const watchdog = new CpuWatchdog(intervalMs, () => {
   return busy;
 });
 
+const guard = new StallGuard(config.cpuTimeLimitMs);
+
 const hooks: RuntimeHooks = {
   relay: relayCapability,
   onCatastrophic: (key, message) => die({ t: 'fatal', key, message }),
   onEvent: (event, key, detail) => send({ t: 'event', event, key, detail }),
+  enter: (key) => guard.enter(key),
+  leave: () => guard.leave(),
 };
 
 function send(message: FromWorker): void {
@@ -91,33 +100,33 @@ function close(call: CallState): void {
 }
 
 /**
- * The host function behind every isolate's `api`. It must never throw into the isolate
- * (that can take the process down), so every path answers an envelope.
+ * The host function behind every isolate's `api`, called from inside an entry into it. It
+ * must never throw into the isolate (that can take the process down), so every path answers:
+ * the capability call's id, whose answer goes in through `settleCapability`, or why it is refused.
  */
-async function relayCapability(callId: unknown, capability: unknown, argsJson: unknown): Promise<Envelope> {
-  try {
-    const call = typeof callId === 'number' ? calls.get(callId) : undefined;
-    if (!call || call.closed) return refuse(CALL_ENDED);
-    if (typeof capability !== 'string' || typeof argsJson !== 'string') return refuse('malformed capability call');
-    // The pool enforces this limit too; here it also keeps a call's flood off the IPC channel
-    // and out of the watchdog's progress marks.
-    const overBudget = capabilityBudgetProblem(++call.capabilityCalls, config.maxCapabilityCallsPerCall);
-    if (overBudget) return refuse(overBudget);
-    const bytes = Buffer.byteLength(argsJson);
-    if (bytes > config.maxCapabilityArgBytes) {
-      return refuse(`the arguments are ${bytes} bytes of JSON, more than the limit of ${config.maxCapabilityArgBytes}`);
-    }
-    call.runtime.markProgress();
-    const args = JSON.parse(argsJson) as unknown[];
-    const capId = nextCapabilityId++;
-    return await new Promise<Envelope>((resolve) => {
-      call.pending.add(capId);
-      waiting.set(capId, { call, resolve });
-      send({ t: 'cap', id: call.id, capId, capability, args });
-    });
-  } catch (err) {
-    return refuse(`the capability call failed in the sandbox worker: ${err instanceof Error ? err.message : String(err)}`);
+function relayCapability(callId: number, capability: unknown, argsJson: unknown): number | string {
+  const call = calls.get(callId);
+  if (!call || call.closed) return CALL_ENDED;
+  if (typeof capability !== 'string' || typeof argsJson !== 'string') return 'malformed capability call';
+  // The pool enforces this limit too; here it also keeps a call's flood off the IPC channel
+  // and out of the watchdog's progress marks.
+  const overBudget = capabilityBudgetProblem(++call.capabilityCalls, config.maxCapabilityCallsPerCall);
+  if (overBudget) return overBudget;
+  const bytes = Buffer.byteLength(argsJson);
+  if (bytes > config.maxCapabilityArgBytes) {
+    return `the arguments are ${bytes} bytes of JSON, more than the limit of ${config.maxCapabilityArgBytes}`;
   }
+  call.runtime.markProgress();
+  const capId = nextCapabilityId++;
+  try {
+    const args = JSON.parse(argsJson) as unknown[];
+    send({ t: 'cap', id: call.id, capId, capability, args });
+  } catch (err) {
+    return `the capability call failed in the sandbox worker: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  call.pending.add(capId);
+  waiting.set(capId, call);
+  return capId;
 }
 
 function refuse(error: string): Envelope {
@@ -125,12 +134,13 @@ function refuse(error: string): Envelope {
 }
 
 function settleCapability(capId: number, envelope: Envelope): void {
-  const waiter = waiting.get(capId);
-  if (!waiter) return;
+  const call = waiting.get(capId);
+  if (!call) return;
   waiting.delete(capId);
-  waiter.call.pending.delete(capId);
-  waiter.resolve(envelope);
-  if (waiter.call.pending.size === 0) waiter.call.onIdle?.();
+  call.pending.delete(capId);
+  // Runs the script code waiting on it, to its next wait, before the call may end.
+  call.runtime.settle(capId, envelope);
+  if (call.pending.size === 0) call.onIdle?.();
 }
 
 /**

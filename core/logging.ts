@@ -1,10 +1,13 @@
 /**
- * The process logger: pino JSON, with every place a secret could sit redacted, request URLs
- * logged without their query (verification links carry their token there), and the id of the
- * request being served on every line — also on lines written through the process logger by code
- * that knows nothing of requests (notifiers, hooks, post-response jobs).
+ * The process logger: pino JSON, with every place a secret could sit redacted and request URLs
+ * logged without their query (verification links carry their token there).
+ *
+ * Every line written while serving a request names it: handlers log through Fastify's request
+ * logger, and code that runs for a request without being a handler (post-response jobs, hooks,
+ * notifiers, script capabilities) is handed the request id or a child logger carrying it. Not an
+ * AsyncLocalStorage: on Node 20 it makes V8 call a hook for every promise the process creates,
+ * which cost ~7 % of a bc-authorize's CPU.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 
 /**
@@ -34,25 +37,11 @@ const REDACTED_PATHS = [
   ...SECRET_FIELDS.map((field) => `*.${field}`),
 ];
 
-/** The request a line belongs to; the HTTP layer enters it for handlers and post-response jobs. */
-const requestScope = new AsyncLocalStorage<string>();
-
-/** Runs `fn` so that every line the process logger writes in it (and its async continuations) names `requestId`. */
-export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return requestScope.run(requestId, fn);
-}
-
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const root: Logger = pino(
+  return pino(
     {
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // Request loggers (Fastify's children) carry the id as a binding already; fields passed
-      // explicitly win over this, so no line names its request twice.
-      mixin(_fields, _level, logger) {
-        const requestId = logger === root ? requestScope.getStore() : undefined;
-        return requestId === undefined ? {} : { requestId };
-      },
       serializers: {
         req(req: { method?: string; url?: string; id?: string }) {
           return { id: req.id, method: req.method, path: req.url?.split('?')[0] };
@@ -62,5 +51,22 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination,
   );
-  return root;
+}
+
+interface LineWriter {
+  info(fields: object, msg?: string): void;
+  warn(fields: object, msg?: string): void;
+  error(fields: object, msg?: string): void;
+  debug(fields: object, msg?: string): void;
+}
+
+/** `log`, with every line naming `requestId`: for code that runs for a request outside its handler. */
+export function requestLogger(log: LineWriter, requestId: string | undefined): LineWriter {
+  if (requestId === undefined) return log;
+  return {
+    info: (fields, msg) => log.info({ ...fields, requestId }, msg),
+    warn: (fields, msg) => log.warn({ ...fields, requestId }, msg),
+    error: (fields, msg) => log.error({ ...fields, requestId }, msg),
+    debug: (fields, msg) => log.debug({ ...fields, requestId }, msg),
+  };
 }

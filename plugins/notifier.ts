@@ -30,8 +30,12 @@ export type NotifyError = Extract<NotifyResult, { delivered: false }>['error'];
 
 export interface Notifier {
   readonly channel: Channel;
-  /** Never rejects: every failure, including internal faults and timeouts, is a result. */
-  send(message: EndUserMessage): Promise<NotifyResult>;
+  /**
+   * Never rejects: every failure, including internal faults and timeouts, is a result. `logger`
+   * takes this message's log lines instead of the notifier's own (the OP passes one that names
+   * the request the message is sent for).
+   */
+  send(message: EndUserMessage, logger?: NotifierLogger): Promise<NotifyResult>;
   /** Releases connections (SMTP pool, keep-alive sockets); `send` must not be called after. */
   close(): Promise<void>;
 }

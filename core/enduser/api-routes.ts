@@ -68,7 +68,7 @@ export function apiRoutes(app: FastifyInstance, pages: Pages): void {
     { schema: { body: decisionBody } },
     async (request) => {
       const record = await requestOf(request);
-      const outcome = await decideAsEndUser(op, record, request.body.decision, credentialsFrom(request.body));
+      const outcome = await decideAsEndUser(op, record, request.body.decision, credentialsFrom(request.body), request.log);
       if (!outcome.ok) throw REFUSALS[outcome.problem]();
       return { state: outcome.state };
     },

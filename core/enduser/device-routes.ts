@@ -81,7 +81,7 @@ export function deviceRoutes(app: FastifyInstance, path: string): void {
       ? { name: body.name, channel: 'webhook' as const, address: body.webhook_url as string }
       : { name: body.name, channel: 'push' as const, address: body.push_token };
     const { device, created } = await registerDevice(op, user.sub, registration);
-    if (created) op.log.info({ sub: user.sub, deviceId: device.id, channel: device.channel }, 'device registered');
+    if (created) request.log.info({ sub: user.sub, deviceId: device.id, channel: device.channel }, 'device registered');
     return reply.code(created ? 201 : 200).send(publicDevice(device));
   });
 
@@ -93,7 +93,7 @@ export function deviceRoutes(app: FastifyInstance, path: string): void {
   app.delete<{ Params: { deviceId: string } }>(`${path}/:deviceId`, { schema: { params: byDevice } }, async (request, reply) => {
     const user = await signedInUser(request);
     if (!(await op.store.devices.delete(user.sub, request.params.deviceId))) throw oauthError('not_found', 'the user has no such device');
-    op.log.info({ sub: user.sub, deviceId: request.params.deviceId }, 'device removed');
+    request.log.info({ sub: user.sub, deviceId: request.params.deviceId }, 'device removed');
     return reply.code(204).send();
   });
 }

@@ -4,7 +4,7 @@
  * atomic `pending → approved | denied` transition, which a racing decision or the expiry can
  * win first.
  */
-import type { OpContext } from '../context.js';
+import type { Logger, OpContext } from '../context.js';
 import type { AuthRequestRecord } from '../store/ports.js';
 import { decide } from '../ciba/decision.js';
 import { authenticateForApproval, type Approval, type Credentials } from './authentication.js';
@@ -20,6 +20,7 @@ export async function decideAsEndUser(
   record: AuthRequestRecord,
   decision: 'approve' | 'deny',
   credentials: Credentials | null,
+  log: Logger,
 ): Promise<EndUserOutcome> {
   let decided: AuthRequestRecord | null;
   if (decision === 'deny') {
@@ -30,6 +31,6 @@ export async function decideAsEndUser(
     decided = await decide(op, record, { approve: true, authentication: approval.authentication });
   }
   if (!decided) return { ok: false, problem: 'gone' };
-  op.log.info({ authReqId: record.id, clientId: record.clientId, state: decided.state, acr: decided.acr }, 'end-user decided');
+  log.info({ authReqId: record.id, clientId: record.clientId, state: decided.state, acr: decided.acr }, 'end-user decided');
   return { ok: true, state: decided.state === 'approved' ? 'approved' : 'denied' };
 }

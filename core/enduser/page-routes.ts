@@ -87,7 +87,7 @@ export function pageRoutes(app: FastifyInstance, pages: Pages): void {
     if (!csrfMatches(current.token, csrf)) return notice(reply, 403, locale, 'stale');
 
     const { record } = current;
-    const outcome = await decideAsEndUser(op, record, decision, credentialsFrom(request.body));
+    const outcome = await decideAsEndUser(op, record, decision, credentialsFrom(request.body), request.log);
     if (outcome.ok) {
       const client = await op.store.clients.get(record.clientId);
       const clientName = client?.metadata.client_name ?? record.clientId;

@@ -7,14 +7,16 @@ import type { UserRepo } from '../store/ports.js';
 import { verifySecret } from '../users/password.js';
 import type { Notifiers } from '../notify/notifiers.js';
 import type { Channel, EndUserMessage } from '../../plugins/notifier.js';
-import type { HookInputs, HookName, HookOutputs, SentMessage, UserView } from './types.js';
+import type { HookInputs, HookMeta, HookName, HookOutputs, SentMessage, UserView } from './types.js';
+import type { Logger } from '../context.js';
+import { requestLogger } from '../logging.js';
 import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
 
 export interface BuiltinDeps {
   config: Config;
   users: UserRepo;
   notifiers: Notifiers;
-  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  log: Logger;
   /** Checks a JWT against a client's registered keys (login hint tokens). */
   verifyClientJwt: ClientJwtVerifier;
 }
@@ -53,14 +55,15 @@ async function userByHint(users: UserRepo, config: Config, value: string): Promi
   return null;
 }
 
-type Builtins = { [H in HookName]: (input: HookInputs[H]) => Promise<HookOutputs[H]> };
+type Builtins = { [H in HookName]: (input: HookInputs[H], meta: HookMeta) => Promise<HookOutputs[H]> };
 
-export function builtinHooks({ config, users, notifiers, log, verifyClientJwt }: BuiltinDeps): Builtins {
+export function builtinHooks(deps: BuiltinDeps): Builtins {
+  const { config, users, notifiers, verifyClientJwt } = deps;
   /** One message on one channel; a failure is recorded and logged, never thrown. */
-  async function attempt(channel: Channel, to: string, input: NotifyInput): Promise<SentMessage> {
+  async function attempt(channel: Channel, to: string, input: NotifyInput, log: Logger): Promise<SentMessage> {
     const notifier = notifiers[channel];
     if (!notifier) return { channel, delivered: false, error: `invalid: the ${channel} channel is not configured` };
-    const result = await notifier.send(endUserMessage(to, input));
+    const result = await notifier.send(endUserMessage(to, input), log);
     if (result.delivered) {
       return result.providerMessageId ? { channel, delivered: true, providerMessageId: result.providerMessageId } : { channel, delivered: true };
     }
@@ -111,9 +114,10 @@ export function builtinHooks({ config, users, notifiers, log, verifyClientJwt }:
      * `log` (devMode only, config refuses it elsewhere) writes the link to the log so a
      * developer can open it.
      */
-    async notifyEndUser(input) {
+    async notifyEndUser(input, meta) {
+      const log = requestLogger(deps.log, meta.requestId);
       const sent: SentMessage[] = [];
-      for (const device of input.devices) sent.push(await attempt(device.channel, device.address, input));
+      for (const device of input.devices) sent.push(await attempt(device.channel, device.address, input, log));
       if (sent.some((m) => m.delivered)) return { sent };
       for (const channel of config.cibaEndUserNotificationConfig.channels) {
         if (channel === 'log') {
@@ -123,7 +127,7 @@ export function builtinHooks({ config, users, notifiers, log, verifyClientJwt }:
         }
         const to = recipient(channel, input.user, config);
         if (!to || !notifiers[channel]) continue;
-        const result = await attempt(channel, to, input);
+        const result = await attempt(channel, to, input, log);
         sent.push(result);
         if (result.delivered) break;
       }
@@ -138,7 +142,7 @@ export class BuiltinHookRunner {
   constructor(deps: BuiltinDeps) {
     this.hooks = builtinHooks(deps);
   }
-  run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> {
-    return (this.hooks[hook] as (i: HookInputs[H]) => Promise<HookOutputs[H]>)(input);
+  run<H extends HookName>(hook: H, input: HookInputs[H], meta: HookMeta): Promise<HookOutputs[H]> {
+    return (this.hooks[hook] as (i: HookInputs[H], m: HookMeta) => Promise<HookOutputs[H]>)(input, meta);
   }
 }

@@ -2,7 +2,6 @@
  * Assembles the Fastify app: parsers, error model, security headers, the post-response job
  * hook, and one encapsulated plugin per endpoint group.
  */
-import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { OpContext } from '../context.js';
@@ -14,8 +13,8 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { registrationRoutes } from './routes/registration.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
-import { withRequestId } from '../logging.js';
 import { installHttpMetrics } from '../metrics/http.js';
+import { randomHex } from '../oauth/secrets.js';
 import { installRateLimits } from './rate-limit.js';
 import { PostResponseJobs } from './post-response-jobs.js';
 import { dropConnectionsWhileClosing } from './draining.js';
@@ -61,7 +60,7 @@ export async function buildApp(op: OpContext, logger: FastifyServerOptions['logg
     logController: new AccessLog({ requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
     // Random rather than Fastify's counter, so ids stay unique across the processes of a deployment.
-    genReqId: () => randomBytes(8).toString('hex'),
+    genReqId: () => randomHex(8),
     return503OnClosing: true,
   });
   app.decorate('op', op);
@@ -69,14 +68,16 @@ export async function buildApp(op: OpContext, logger: FastifyServerOptions['logg
   app.decorateRequest('afterResponse', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // Hooks on every request take callbacks rather than returning promises: each is one
+  // allocation and one microtask less per request.
   app.addHook('onSend', securityHeaders);
-  // Handlers run under their request's id, so lines the process logger writes for them name it.
-  app.addHook('preHandler', (request, _reply, done) => withRequestId(String(request.id), done));
-  app.addHook('onResponse', async (request) => {
+  app.addHook('onResponse', (request, _reply, done) => {
     const job = request.afterResponse;
-    if (!job) return;
-    request.afterResponse = null;
-    app.postResponseJobs.start(String(request.id), job, request.log);
+    if (job) {
+      request.afterResponse = null;
+      app.postResponseJobs.start(job, request.log);
+    }
+    done();
   });
   installHttpMetrics(app, op.metrics);
   installRateLimits(app, op.config.rateLimits, op.metrics);

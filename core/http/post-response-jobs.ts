@@ -1,16 +1,16 @@
 /**
  * Work a route leaves to run after its response is sent (reaching the end-user after
- * bc-authorize). Each job runs under its request's id, for the log, and is tracked so a graceful
- * shutdown can wait for the jobs still running before it closes what they use.
+ * bc-authorize), tracked so a graceful shutdown can wait for the jobs still running before it
+ * closes what they use. A job names its request in its own log lines (it closes over the id).
  */
-import { withRequestId } from '../logging.js';
 import type { Logger } from '../context.js';
 
 export class PostResponseJobs {
   private readonly running = new Set<Promise<void>>();
 
-  start(requestId: string, job: () => Promise<void>, log: Logger): void {
-    const run: Promise<void> = withRequestId(requestId, job)
+  /** `log`: the request's logger, for a job that fails. */
+  start(job: () => Promise<void>, log: Logger): void {
+    const run: Promise<void> = job()
       .catch((err: unknown) => log.error({ err }, 'post-response job failed'))
       .finally(() => this.running.delete(run));
     this.running.add(run);

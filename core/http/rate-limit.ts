@@ -108,8 +108,8 @@ declare module 'fastify' {
   }
 }
 
-function refuse(retryAfterSec: number): never {
-  throw oauthError('temporarily_unavailable', 'too many requests: retry later', { 'Retry-After': String(retryAfterSec) });
+function refusal(retryAfterSec: number): Error {
+  return oauthError('temporarily_unavailable', 'too many requests: retry later', { 'Retry-After': String(retryAfterSec) });
 }
 
 export function installRateLimits(app: FastifyInstance, config: Config['rateLimits'], metrics: Metrics): void {
@@ -120,27 +120,29 @@ export function installRateLimits(app: FastifyInstance, config: Config['rateLimi
   ]);
   const endpointOf = (request: FastifyRequest) => (request.method === 'POST' ? endpoints.get(request.routeOptions.url ?? '') : undefined);
 
+  // Callback-style hooks: they run on every request (see core/http/app.ts).
   app.decorateRequest('rateLimitedClient', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const endpoint = endpointOf(request);
     const wait = endpoint?.perIp?.take(request.ip) ?? 0;
-    if (wait === 0) return;
+    if (wait === 0) return done();
     metrics.rateLimited.inc({ endpoint: endpoint?.name, limit: 'ip' });
-    refuse(wait);
+    done(refusal(wait));
   });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const endpoint = endpointOf(request);
     const key = endpoint?.perClient ? claimedClientId(request) : undefined;
-    if (!endpoint?.perClient || key === undefined) return;
+    if (!endpoint?.perClient || key === undefined) return done();
     const wait = endpoint.perClient.take(key);
     if (wait === 0) {
       request.rateLimitedClient = { buckets: endpoint.perClient, key };
-      return;
+      return done();
     }
     metrics.rateLimited.inc({ endpoint: endpoint.name, limit: 'client' });
-    refuse(wait);
+    done(refusal(wait));
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (reply.statusCode === 401 && request.rateLimitedClient) request.rateLimitedClient.buckets.giveBack(request.rateLimitedClient.key);
+    done();
   });
 }

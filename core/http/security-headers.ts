@@ -13,7 +13,8 @@ const HTML_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-export async function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+/** An onSend hook in callback style (it runs on every response; see core/http/app.ts). */
+export function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   if (!reply.hasHeader('cache-control')) {
@@ -25,5 +26,5 @@ export async function securityHeaders(_request: FastifyRequest, reply: FastifyRe
     reply.header('content-security-policy', HTML_POLICY);
     reply.header('x-frame-options', 'DENY');
   }
-  return payload;
+  done(null, payload);
 }

@@ -15,21 +15,23 @@ function routeOf(request: FastifyRequest): string {
 }
 
 export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  // Callback-style hooks: they run on every request (see core/http/app.ts).
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') {
       const code = ERROR_CODE.exec(payload)?.[1];
       if (code) metrics.oauthErrors.inc({ route: routeOf(request), error: code });
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = { method: request.method, route: routeOf(request), status: String(reply.statusCode) };
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: routeOf(request), status: reply.statusCode };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     if (reply.statusCode === 200 && labels.route === PATHS.token) {
       const grantType = (request.body as Record<string, unknown> | undefined)?.grant_type;
       if (typeof grantType === 'string') metrics.tokensIssued.inc({ grant_type: grantType });
     }
+    done();
   });
 }

@@ -11,8 +11,8 @@ export function countedNotifiers(notifiers: Notifiers, metrics: Metrics): Notifi
   for (const [channel, notifier] of Object.entries(notifiers) as Array<[keyof Notifiers, Notifier]>) {
     counted[channel] = {
       channel: notifier.channel,
-      async send(message) {
-        const result = await notifier.send(message);
+      async send(message, logger) {
+        const result = await notifier.send(message, logger);
         metrics.notifierAttempts.inc({ channel: notifier.channel, result: result.delivered ? 'delivered' : result.error.code });
         return result;
       },

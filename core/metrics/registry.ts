@@ -3,7 +3,8 @@
  * than prom-client's global one, so several OPs in one process (tests, benchmarks) count apart.
  * Counters are in-process: with several OP processes, sum them in Prometheus.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { LabeledCounter, LabeledHistogram } from './series.js';
 
 /** Seconds; from a cache-hit poll (~1 ms) to a script that runs into its deadline. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -143,12 +144,12 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): LabeledCounter<L> {
+    return new LabeledCounter({ name, help, labelNames, registry: this.registry });
   }
 
-  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
-    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): LabeledHistogram<L> {
+    return new LabeledHistogram({ name, help, labelNames, registry: this.registry }, buckets);
   }
 
   /** A gauge read at scrape time. */

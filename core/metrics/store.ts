@@ -34,7 +34,7 @@ function timedRepo(repoName: string, repo: object, metrics: Metrics): object {
     const errors = metrics.storeErrors.labels({ repo: repoName, operation: name });
     const outcome = repoName === 'authRequests' ? OUTCOMES[name] : undefined;
     timed[name] = async (...args) => {
-      const end = duration.startTimer();
+      const started = performance.now();
       try {
         const result = await method.apply(repo, args);
         const counted = outcome?.(args, result);
@@ -44,7 +44,7 @@ function timedRepo(repoName: string, repo: object, metrics: Metrics): object {
         errors.inc();
         throw err;
       } finally {
-        end();
+        duration.observe((performance.now() - started) / 1000);
       }
     };
   }

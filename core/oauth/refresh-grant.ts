@@ -3,7 +3,7 @@
  * spent one again means it leaked, so the whole grant is revoked (OAuth 2.0 Security BCP §4.14).
  */
 import { oauthError } from '../errors.js';
-import type { OpContext } from '../context.js';
+import type { Logger, OpContext } from '../context.js';
 import type { FormParams } from '../http/form.js';
 import type { ClientRecord } from '../store/ports.js';
 import { REFRESH_GRANT } from './client-metadata.js';
@@ -20,7 +20,7 @@ function narrowedScope(requested: string | undefined, granted: string[]): string
   return scopes;
 }
 
-export async function refreshGrant(op: OpContext, client: ClientRecord, params: FormParams): Promise<TokenResponse> {
+export async function refreshGrant(op: OpContext, client: ClientRecord, params: FormParams, log: Logger): Promise<TokenResponse> {
   if (!client.metadata.grant_types.includes(REFRESH_GRANT)) {
     throw oauthError('unauthorized_client', 'the client is not registered for the refresh_token grant');
   }
@@ -40,7 +40,7 @@ export async function refreshGrant(op: OpContext, client: ClientRecord, params: 
     const reused = !record.revoked && record.expiresAt > now;
     if (reused) {
       await op.store.tokens.revokeGrant(record.grantId);
-      op.log.warn({ clientId: client.clientId, grantId: record.grantId }, 'refresh token reused: grant revoked');
+      log.warn({ clientId: client.clientId, grantId: record.grantId }, 'refresh token reused: grant revoked');
     }
     throw oauthError('invalid_grant', 'refresh_token is invalid, expired or already used');
   }

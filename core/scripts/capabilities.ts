@@ -17,6 +17,7 @@ import type { CapabilityCall } from '../sandbox/index.js';
 import type { Channel, EndUserMessage, Notifier, NotifyResult } from '../../plugins/notifier.js';
 import { boundedHttpPost, type HttpPostOptions } from './http-post.js';
 import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
+import { requestLogger } from '../logging.js';
 
 // Optional trailing arguments make tuples shorter than their item lists; that is intended.
 const ajv = new Ajv({ strict: true, strictTuples: false, allowUnionTypes: true });
@@ -187,7 +188,7 @@ export class CapabilityHost {
     if (!notifier) {
       return { delivered: false, channel, error: { code: 'invalid', message: `the ${channel} channel is not configured`, retryable: false } };
     }
-    const result = await notifier.send(msg);
+    const result = await notifier.send(msg, requestLogger(this.deps.log, call.requestId));
     this.deps.log.info(
       { script: call.script, version: call.version, requestId: call.requestId, authReqId: msg.authReqId, channel, delivered: result.delivered, error: result.delivered ? undefined : result.error.code },
       'end-user notification attempt',

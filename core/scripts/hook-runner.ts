@@ -51,7 +51,7 @@ export function hookResult<H extends HookName>(hook: H, result: SandboxResult): 
 
 export class ScriptedHookRunner implements HookRunner {
   constructor(
-    private readonly builtins: { run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> },
+    private readonly builtins: HookRunner,
     private readonly registry: ScriptRegistry,
     private readonly sandbox: SandboxCaller,
     private readonly scripts: ScriptRepo,
@@ -62,7 +62,7 @@ export class ScriptedHookRunner implements HookRunner {
 
   async run<H extends HookName>(hook: H, input: HookInputs[H], meta: HookMeta): Promise<HookOutputs[H]> {
     const script = this.registry.activeFor(hook);
-    if (!script) return this.builtins.run(hook, input);
+    if (!script) return this.builtins.run(hook, input, meta);
     // The OP builds the input, so a misfit here is our bug: fail loudly, never feed the script.
     const validateInput = hookValidators[hook].input;
     if (!validateInput(input)) throw new Error(`hook ${hook}: input does not fit its schema: ${validationProblem(validateInput)}`);

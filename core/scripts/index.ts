@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../context.js';
-import type { HookInputs, HookName, HookOutputs, HookRunner } from '../hooks/types.js';
+import type { HookRunner } from '../hooks/types.js';
 import type { Store } from '../store/ports.js';
 import type { Notifiers } from '../notify/notifiers.js';
 import type { ClientJwtVerifier } from '../oauth/client-jwt.js';
@@ -29,7 +29,7 @@ export interface ScriptingDeps {
   store: Store;
   kek: Uint8Array;
   notifiers: Notifiers;
-  builtins: { run<H extends HookName>(hook: H, input: HookInputs[H]): Promise<HookOutputs[H]> };
+  builtins: HookRunner;
   /** Behind the scripts' api.jwt. */
   verifyClientJwt: ClientJwtVerifier;
   log: Logger;

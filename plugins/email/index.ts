@@ -3,7 +3,7 @@
  * through an SMTP relay with nodemailer over a small connection pool.
  */
 import nodemailer from 'nodemailer';
-import type { EndUserMessage, Notifier, NotifierOptions, NotifyResult } from '../notifier.js';
+import type { EndUserMessage, Notifier, NotifierLogger, NotifierOptions, NotifyResult } from '../notifier.js';
 import { commonSchema, validateConfig, type Branding } from '../shared/config.js';
 import { deliver, NotifyFailure, silentLogger } from '../shared/delivery.js';
 import { resolveSecret, secretSchema } from '../shared/secrets.js';
@@ -94,7 +94,7 @@ export function createEmailNotifier(config: EmailNotifierConfig, options: Notifi
 
   return {
     channel: 'email',
-    send(message: EndUserMessage): Promise<NotifyResult> {
+    send(message: EndUserMessage, messageLogger?: NotifierLogger): Promise<NotifyResult> {
       return deliver(context, message, async (signal) => {
         if (!SINGLE_ADDRESS.test(message.to)) {
           throw new NotifyFailure('invalid_recipient', 'to is not a single email address', false);
@@ -112,7 +112,7 @@ export function createEmailNotifier(config: EmailNotifierConfig, options: Notifi
           signal,
         });
         return info.messageId;
-      });
+      }, messageLogger);
     },
     async close() {
       transport.close();

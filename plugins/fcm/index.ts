@@ -3,7 +3,7 @@
  * no Google SDK — a service-account JWT for an OAuth token, then `messages:send`. The app gets
  * a visible notification and, in `data`, what it needs to show the request and open the link.
  */
-import type { EndUserMessage, Notifier, NotifierOptions, NotifyResult } from '../notifier.js';
+import type { EndUserMessage, Notifier, NotifierLogger, NotifierOptions, NotifyResult } from '../notifier.js';
 import { commonSchema, requireExactlyOne, validateConfig, type Branding } from '../shared/config.js';
 import { deliver, NotifyFailure, silentLogger } from '../shared/delivery.js';
 import { HttpPoster, httpsUrl, jsonObject } from '../shared/http-post.js';
@@ -99,7 +99,7 @@ export function createFcmNotifier(config: FcmNotifierConfig, options: NotifierOp
 
   return {
     channel: 'push',
-    send(message: EndUserMessage): Promise<NotifyResult> {
+    send(message: EndUserMessage, messageLogger?: NotifierLogger): Promise<NotifyResult> {
       return deliver(context, message, async (signal) => {
         if (message.to.trim() === '') throw new NotifyFailure('invalid_recipient', 'to holds no device token', false);
         const variables = templateVariables(message, valid.branding, now());
@@ -115,7 +115,7 @@ export function createFcmNotifier(config: FcmNotifierConfig, options: NotifierOp
         if (answer.status === 200) return typeof json.name === 'string' ? json.name : undefined;
         if (answer.status === 401) tokens.invalidate();
         throw fcmFailure(answer.status, json);
-      });
+      }, messageLogger);
     },
     async close() {
       poster.close();

@@ -38,6 +38,7 @@ export async function deliver(
   ctx: DeliveryContext,
   message: EndUserMessage,
   attempt: (signal: AbortSignal) => Promise<string | undefined>,
+  logger: NotifierLogger = ctx.logger,
 ): Promise<NotifyResult> {
   const started = performance.now();
   const controller = new AbortController();
@@ -48,14 +49,14 @@ export async function deliver(
   const fields = { channel: ctx.channel, authReqId: message.authReqId };
   try {
     const providerMessageId = await Promise.race([attempt(controller.signal), deadline]);
-    ctx.logger.info({ ...fields, durationMs: elapsed(started), providerMessageId }, 'end-user notification delivered');
+    logger.info({ ...fields, durationMs: elapsed(started), providerMessageId }, 'end-user notification delivered');
     return providerMessageId === undefined
       ? { delivered: true, channel: ctx.channel }
       : { delivered: true, channel: ctx.channel, providerMessageId };
   } catch (err) {
     const found = controller.signal.aborted ? timeoutError(ctx.timeoutMs) : classify(ctx, err);
     const error = { ...found, message: redact(found.message, [...ctx.secrets(), message.link]) };
-    ctx.logger.warn(
+    logger.warn(
       { ...fields, durationMs: elapsed(started), code: error.code, retryable: error.retryable, error: error.message },
       'end-user notification failed',
     );

@@ -3,7 +3,7 @@
  * twilio client (Programmable Messaging, `POST /2010-04-01/Accounts/{sid}/Messages.json`).
  */
 import twilio from 'twilio';
-import type { EndUserMessage, Notifier, NotifierOptions, NotifyResult } from '../notifier.js';
+import type { EndUserMessage, Notifier, NotifierLogger, NotifierOptions, NotifyResult } from '../notifier.js';
 import { commonSchema, NotifierConfigError, requireExactlyOne, validateConfig, type Branding } from '../shared/config.js';
 import { deliver, NotifyFailure, silentLogger } from '../shared/delivery.js';
 import { httpsUrl } from '../shared/http-post.js';
@@ -88,7 +88,7 @@ export function createSmsNotifier(config: SmsNotifierConfig, options: NotifierOp
 
   return {
     channel: 'sms',
-    send(message: EndUserMessage): Promise<NotifyResult> {
+    send(message: EndUserMessage, messageLogger?: NotifierLogger): Promise<NotifyResult> {
       return deliver(context, message, async () => {
         if (!E164.test(message.to)) {
           throw new NotifyFailure('invalid_recipient', 'to is not an E.164 phone number', false);
@@ -100,7 +100,7 @@ export function createSmsNotifier(config: SmsNotifierConfig, options: NotifierOp
           ...(sender === 'from' ? { from: valid.from! } : { messagingServiceSid: valid.messagingServiceSid! }),
         });
         return sent.sid;
-      });
+      }, messageLogger);
     },
     async close() {
       http.close();

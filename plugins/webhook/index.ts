@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EndUserMessage, Notifier, NotifierOptions, NotifyResult } from '../notifier.js';
+import type { EndUserMessage, Notifier, NotifierLogger, NotifierOptions, NotifyResult } from '../notifier.js';
 import { commonSchema, NotifierConfigError, validateConfig } from '../shared/config.js';
 import { deliver, networkError, NotifyFailure, silentLogger } from '../shared/delivery.js';
 import { HttpPoster, type HttpAnswer } from '../shared/http-post.js';
@@ -107,7 +107,7 @@ export function createWebhookNotifier(config: WebhookNotifierConfig, options: No
 
   return {
     channel: 'webhook',
-    send(message: EndUserMessage): Promise<NotifyResult> {
+    send(message: EndUserMessage, messageLogger?: NotifierLogger): Promise<NotifyResult> {
       return deliver(context, message, async (signal) => {
         const url = receiverUrl(message.to, poster);
         const event = webhookEvent(message, now());
@@ -123,11 +123,11 @@ export function createWebhookNotifier(config: WebhookNotifierConfig, options: No
             const again = failure?.retryable && failure.code !== 'rate_limited' && attempt < valid.maxAttempts;
             if (!again || signal.aborted) throw err;
             // Code only: the message may quote the receiver's body, which is not scrubbed yet.
-            logger.info({ channel: 'webhook', authReqId: message.authReqId, attempt, code: failure.code }, 'webhook attempt failed, retrying');
+            (messageLogger ?? logger).info({ channel: 'webhook', authReqId: message.authReqId, attempt, code: failure.code }, 'webhook attempt failed, retrying');
             await sleep(backoff(valid.retryBaseDelayMs, attempt), undefined, { signal });
           }
         }
-      });
+      }, messageLogger);
     },
     async close() {
       poster.close();

@@ -1,7 +1,7 @@
 /** The token endpoint: authenticate the client once, then hand over to the grant asked for. */
 import type { FastifyInstance } from 'fastify';
 import { oauthError } from '../../errors.js';
-import type { OpContext } from '../../context.js';
+import type { Logger, OpContext } from '../../context.js';
 import type { ClientRecord } from '../../store/ports.js';
 import { PATHS } from '../../oauth/discovery.js';
 import { authenticateClient } from '../../oauth/client-auth.js';
@@ -11,7 +11,8 @@ import type { TokenResponse } from '../../oauth/tokens.js';
 import { cibaGrant } from '../../ciba/grant.js';
 import { FormParams } from '../form.js';
 
-type GrantHandler = (op: OpContext, client: ClientRecord, params: FormParams) => Promise<TokenResponse>;
+/** `log`: the request's logger, so the lines a grant writes name the request. */
+type GrantHandler = (op: OpContext, client: ClientRecord, params: FormParams, log: Logger) => Promise<TokenResponse>;
 
 const GRANTS: Record<string, GrantHandler> = {
   [CIBA_GRANT]: cibaGrant,
@@ -27,6 +28,6 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     if (grantType === undefined) throw oauthError('invalid_request', 'grant_type is required');
     const handler = op.config.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;
     if (!handler) throw oauthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-    return handler(op, client, params);
+    return handler(op, client, params, request.log);
   });
 }

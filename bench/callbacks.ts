@@ -175,6 +175,9 @@ async function main(): Promise<void> {
       drainMs: last - queuedAt,
       firstArrivalMs: first - queuedAt,
       opCpuShare: (cpu.user + cpu.system) / 1000 / (last - queuedAt),
+      // This process's CPU from queueing to the last arrival (the OP, plus the bench's own
+      // queueing and arrival bookkeeping), per delivery: steadier than the rate on a shared machine.
+      cpuUsPerDelivery: (cpu.user + cpu.system) / QUEUED,
       deliveredCounter: op.delivery.metrics.snapshot(),
     },
   };

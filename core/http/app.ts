@@ -15,6 +15,7 @@ import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { installHttpMetrics } from '../metrics/http.js';
 import { randomHex } from '../oauth/secrets.js';
+import { lazyChildLogger } from './request-logger.js';
 import { installRateLimits } from './rate-limit.js';
 import { PostResponseJobs } from './post-response-jobs.js';
 import { dropConnectionsWhileClosing } from './draining.js';
@@ -58,6 +59,7 @@ export async function buildApp(op: OpContext, logger: FastifyServerOptions['logg
     http: { requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs) },
     trustProxy: op.config.trustProxy,
     logController: new AccessLog({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLogger,
     requestIdHeader: false,
     // Random rather than Fastify's counter, so ids stay unique across the processes of a deployment.
     genReqId: () => randomHex(8),

@@ -4,7 +4,8 @@
  * once), or claimed from the store when due (retries, and entries whose holder died: its lease
  * ran out). At most `concurrency` callbacks are in flight; the claim loop asks for no more than
  * there is room for, and looks again every `pollIntervalMs`, or sooner when a retry it scheduled
- * falls due.
+ * falls due. While a backlog lasts it holds up to `concurrency` more leased entries ready beside
+ * those in flight, so that it claims seldom and many at a time.
  */
 import type { Logger } from '../../context.js';
 import type { OutboxEntry, OutboxRepo } from '../../store/ports.js';
@@ -31,13 +32,18 @@ export class Dispatcher {
   private backlog = false;
   /**
    * With a backlog, a new claim waits for this many free slots: a claim costs about the same for
-   * one entry as for many (the store finds every due entry to pick some), so they are batched.
+   * one entry as for many (the embedded store finds every due entry to pick some), so they are
+   * batched. 1,000 due entries took 63 claims of 16 with a quarter of the concurrency and no
+   * entries held ready; they now take ~16 (the first claim fills both halves).
    */
   private readonly claimBatch: number;
+  /** Entries in flight plus entries leased and waiting for a slot. */
+  private readonly capacity: number;
   private stopped = true;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.claimBatch = Math.ceil(deps.concurrency / 4);
+    this.capacity = deps.concurrency * 2;
+    this.claimBatch = deps.concurrency;
   }
 
   start(): void {
@@ -68,7 +74,7 @@ export class Dispatcher {
   }
 
   private freeSlots(): number {
-    return this.deps.concurrency - this.inFlight.size - this.waiting.length;
+    return this.capacity - this.inFlight.size - this.waiting.length;
   }
 
   private pump(): void {

@@ -5,6 +5,10 @@
  * so correctness never depends on a read followed by a write.
  *
  * Times are epoch milliseconds throughout.
+ *
+ * Records a repository returns are read-only: the embedded adapter hands out its stored records
+ * themselves, deep-frozen, so changing one throws a TypeError. Build a new object (spread) to
+ * derive a changed record; records passed in are never kept, so callers may change those later.
  */
 
 export type DeliveryMode = 'poll' | 'ping' | 'push';

@@ -516,7 +516,7 @@ export function runStoreContract(
     });
 
     describe('copies', () => {
-      it('keeps what callers later do to records they passed in or got back', async () => {
+      it('keeps what callers later do to records they passed in, and records come back read-only', async () => {
         const client = clientRecord();
         const user = userRecord();
         const request = authRequestRecord();
@@ -544,16 +544,30 @@ export function runStoreContract(
         };
         expect(got).toEqual(snapshot);
 
-        got.client.metadata.grant_types.push('password');
-        got.user.claims['name'] = 'Mallory';
-        got.request.scope.push('admin');
-        got.token.scope.push('admin');
-        got.key.publicJwk['n'] = 'forged';
-        (await store.users.findByClaim('sub', user.sub))[0]!.claims['name'] = 'Mallory';
-        (await store.clients.list())[0]!.metadata.grant_types.push('password');
-        (await store.authRequests.transition(request.id, ['pending'], 'approved'))!.scope.push('admin');
-        (await store.authRequests.registerPoll(request.id, T0, 5))!.record.scope.push('admin');
-        (await store.tokens.consume(token.digest, T0))!.scope.push('admin');
+        // Records come back read-only (ports.ts): changing one either throws (the embedded store
+        // hands out its frozen records) or changes only the caller's copy (MongoDB) — never the store.
+        const attempt = (change: () => unknown): void => {
+          try {
+            change();
+          } catch (err) {
+            expect(err).toBeInstanceOf(TypeError);
+          }
+        };
+        attempt(() => got.client.metadata.grant_types.push('password'));
+        attempt(() => (got.user.claims['name'] = 'Mallory'));
+        attempt(() => got.request.scope.push('admin'));
+        attempt(() => got.token.scope.push('admin'));
+        attempt(() => (got.key.publicJwk['n'] = 'forged'));
+        const found = (await store.users.findByClaim('sub', user.sub))[0]!;
+        attempt(() => (found.claims['name'] = 'Mallory'));
+        const listed = (await store.clients.list())[0]!;
+        attempt(() => listed.metadata.grant_types.push('password'));
+        const approved = (await store.authRequests.transition(request.id, ['pending'], 'approved'))!;
+        attempt(() => approved.scope.push('admin'));
+        const polled = (await store.authRequests.registerPoll(request.id, T0, 5))!;
+        attempt(() => polled.record.scope.push('admin'));
+        const consumed = (await store.tokens.consume(token.digest, T0))!;
+        attempt(() => consumed.scope.push('admin'));
 
         expect(await store.clients.get(client.clientId)).toEqual(snapshot.client);
         expect(await store.users.get(user.sub)).toEqual(snapshot.user);

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/ports.js';
 import { runStoreContract } from './contract.js';
-import { userRecord } from './fixtures.js';
+import { T0, authRequestRecord, clientRecord, userRecord } from './fixtures.js';
 
 async function opened(store: Store): Promise<Store> {
   await store.init();
@@ -49,5 +49,155 @@ describe('embedded store files', () => {
 
   it('needs a dataDir unless in memory', () => {
     expect(() => createStore({ type: 'embedded' })).toThrow(/dataDir/);
+  });
+});
+
+describe('embedded store files: the nedb format', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ciba-op-store-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const file = (name: string) => join(dataDir, `${name}.db`);
+  const lines = (name: string) =>
+    readFileSync(file(name), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const line = (doc: object) => `${JSON.stringify(doc)}\n`;
+
+  it('reads a file nedb wrote: replaced and deleted documents, index lines, $$date values', async () => {
+    const kept = userRecord();
+    const replaced = userRecord();
+    const deleted = userRecord();
+    writeFileSync(
+      file('users'),
+      line({ $$indexCreated: { fieldName: 'username', unique: true } }) +
+        line({ ...kept, _id: kept.sub }) +
+        line({ ...replaced, _id: replaced.sub }) +
+        line({ ...deleted, _id: deleted.sub }) +
+        line({ ...replaced, username: 'renamed', _id: replaced.sub }) +
+        line({ $$deleted: true, _id: deleted.sub }) +
+        line({ $$indexCreated: { fieldName: 'email' } }),
+    );
+    writeFileSync(file('jtis'), line({ expiresAt: { $$date: T0 }, _id: 'jti-1' }));
+    const store = await opened(createStore({ type: 'embedded', dataDir }));
+    try {
+      expect(await store.users.get(kept.sub)).toEqual(kept);
+      expect(await store.users.get(replaced.sub)).toEqual({ ...replaced, username: 'renamed' });
+      expect(await store.users.findByClaim('username', 'renamed')).toHaveLength(1);
+      expect(await store.users.findByClaim('username', replaced.username)).toEqual([]);
+      expect(await store.users.get(deleted.sub)).toBeNull();
+      // A $$date is read back as its epoch ms: an unexpired use of the jti is still refused.
+      expect(await store.jtis.use('jti-1', T0 + 1, T0 - 1)).toBe(false);
+      expect(await store.jtis.use('jti-1', T0 + 1, T0)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes lines nedb reads: _id first, $$deleted for removals', async () => {
+    const store = await opened(createStore({ type: 'embedded', dataDir }));
+    const client = clientRecord();
+    await store.clients.create(client);
+    await store.clients.delete(client.clientId);
+    const other = clientRecord();
+    await store.clients.create(other);
+    expect(readFileSync(file('clients'), 'utf8').split('\n')[0]!.startsWith(`{"_id":${JSON.stringify(client.clientId)},`)).toBe(true);
+    expect(lines('clients')).toEqual([
+      { ...client, _id: client.clientId },
+      { $$deleted: true, _id: client.clientId },
+      { ...other, _id: other.clientId },
+    ]);
+    await store.close();
+  });
+
+  it('skips a torn last line with a warning, and compacts it away at load', async () => {
+    const user = userRecord();
+    writeFileSync(file('users'), line({ ...user, _id: user.sub }) + '{"_id":"torn","usern');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const store = await opened(createStore({ type: 'embedded', dataDir }));
+      expect(await store.users.get(user.sub)).toEqual(user);
+      expect(await store.users.get('torn')).toBeNull();
+      expect(lines('users')).toEqual([{ ...user, _id: user.sub }]);
+      await store.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.join('\n')).toMatch(/users\.db.*line\(s\) 2/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('refuses to start on a corrupt line in the middle of a file, naming file and line', async () => {
+    const a = userRecord();
+    const b = userRecord();
+    writeFileSync(file('users'), line({ ...a, _id: a.sub }) + 'garbage\n' + line({ ...b, _id: b.sub }));
+    const store = createStore({ type: 'embedded', dataDir });
+    await expect(store.init()).rejects.toThrow(/users\.db line 2 is corrupt/);
+    await store.close();
+  });
+
+  it('recovers from a crash between compaction writing <file>~ and its rename', async () => {
+    const user = userRecord();
+    writeFileSync(`${file('users')}~`, line({ ...user, _id: user.sub }));
+    const store = await opened(createStore({ type: 'embedded', dataDir }));
+    expect(await store.users.get(user.sub)).toEqual(user);
+    await store.close();
+  });
+
+  it('compacts to the live records at close: one line each', async () => {
+    const store = await opened(createStore({ type: 'embedded', dataDir }));
+    const request = authRequestRecord();
+    const gone = authRequestRecord({ purgeAt: T0 });
+    await store.authRequests.create(request);
+    await store.authRequests.create(gone);
+    await store.authRequests.registerPoll(request.id, T0, 5);
+    const approved = await store.authRequests.transition(request.id, ['pending'], 'approved');
+    expect(await store.authRequests.purge(T0 + 1)).toBe(1);
+    expect(lines('authRequests').length).toBeGreaterThan(2);
+    await store.close();
+    expect(lines('authRequests')).toEqual([{ ...approved, _id: request.id }]);
+    expect(existsSync(`${file('authRequests')}~`)).toBe(false);
+  });
+
+  it('resolves a write only once its line is in the file, and groups one turn\'s writes', async () => {
+    const store = await opened(createStore({ type: 'embedded', dataDir }));
+    const users = [userRecord(), userRecord(), userRecord()];
+    const writes = users.map((u) => store.users.create(u));
+    // Queued in memory, not yet written: the append waits for the end of the turn.
+    expect(lines('users')).toEqual([]);
+    expect(await store.users.get(users[0]!.sub)).toEqual(users[0]);
+    await writes[0];
+    expect(lines('users').map((d) => d._id)).toEqual(users.map((u) => u.sub));
+    await Promise.all(writes);
+    await store.close();
+  });
+
+  it('returns records frozen, and stores none of the caller\'s objects', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    const request = authRequestRecord();
+    await store.authRequests.create(request);
+    const got = (await store.authRequests.get(request.id))!;
+    expect(Object.isFrozen(got)).toBe(true);
+    expect(Object.isFrozen(got.scope)).toBe(true);
+    expect(Object.isFrozen(request)).toBe(false);
+    expect(() => got.scope.push('admin')).toThrow(TypeError);
+    // A read is the stored object itself, no copy; a write makes a new one.
+    expect(await store.authRequests.get(request.id)).toBe(got);
+    const polled = (await store.authRequests.registerPoll(request.id, T0, 5))!.record;
+    expect(polled).not.toBe(got);
+    expect(polled.scope).toBe(got.scope);
+    await store.close();
+  });
+
+  it('writes no file in memory mode', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    await store.users.create(userRecord());
+    await store.close();
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });

@@ -2,29 +2,29 @@ import type { AuthRequestFilter, AuthRequestRecord, AuthRequestRepo, AuthRequest
 import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
-import { KeyedQueue } from './keyed-queue.js';
+import type { Collection } from './collection.js';
+import { applyUpdate, compile, matches } from './match.js';
+import { byMember } from './order.js';
 
 export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
-  private readonly polls = new KeyedQueue();
-
-  constructor(private readonly db: Datastore<AuthRequestRecord>) {}
+  constructor(private readonly c: Collection<AuthRequestRecord>) {}
 
   async create(record: AuthRequestRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.id)).catch(duplicateAs('authRequests'));
+    this.c.insert(record.id, record);
+    await this.c.written();
   }
 
   async get(id: string): Promise<AuthRequestRecord | null> {
-    return fromDoc<AuthRequestRecord>(await this.db.findOneAsync({ _id: id }));
+    return this.c.get(id) ?? null;
   }
 
   async findByLinkHash(linkHash: string): Promise<AuthRequestRecord | null> {
-    return fromDoc<AuthRequestRecord>(await this.db.findOneAsync({ linkHash }));
+    return this.c.getUnique('linkHash', linkHash) ?? null;
   }
 
+  /** A scan: operators' listing, not a request path. */
   async list(filter: AuthRequestFilter, limit: number): Promise<AuthRequestRecord[]> {
-    return fromDocs<AuthRequestRecord>(await this.db.findAsync(authRequestListFilter(filter)).sort({ createdAt: -1, _id: 1 }).limit(limit));
+    return byMember(this.c.find(authRequestListFilter(filter)), 'createdAt', -1).slice(0, limit);
   }
 
   async transition(
@@ -34,44 +34,38 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
     patch: TransitionPatch = {},
     notExpiredAt?: number,
   ): Promise<AuthRequestRecord | null> {
-    const { affectedDocuments } = await this.db.updateAsync(
-      transitionFilter(id, from, notExpiredAt),
-      transitionUpdate(to, patch),
-      { returnUpdatedDocs: true },
-    );
-    return fromDoc<AuthRequestRecord>(affectedDocuments);
+    const current = this.c.get(id);
+    if (!current || !matches(id, current, transitionFilter(id, from, notExpiredAt))) return null;
+    return this.c.durable(this.c.set(id, applyUpdate(current, transitionUpdate(to, patch))));
   }
 
-  /**
-   * Read, decide, write — serialised per request so no other poll of it falls in between.
-   * Only polls write `interval` and `lastPollAt`, so a concurrent transition is never undone.
-   */
-  registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null> {
-    return this.polls.run(id, async () => {
-      const current = await this.db.findOneAsync<AuthRequestRecord>({ _id: id });
-      if (!current) return null;
-      const { slowDown, interval, lastPollAt } = decidePoll(current, now, slowDownStepSec);
-      const { affectedDocuments } = await this.db.updateAsync(
-        { _id: id },
-        { $set: { interval, lastPollAt } },
-        { returnUpdatedDocs: true },
-      );
-      const record = fromDoc<AuthRequestRecord>(affectedDocuments);
-      return record && { record, slowDown };
-    });
+  /** Read, decide, write in one synchronous step; only polls write `interval` and `lastPollAt`. */
+  async registerPoll(id: string, now: number, slowDownStepSec: number): Promise<PollOutcome | null> {
+    const current = this.c.get(id);
+    if (!current) return null;
+    const { slowDown, interval, lastPollAt } = decidePoll(current, now, slowDownStepSec);
+    const record = this.c.set(id, { ...current, interval, lastPollAt });
+    return this.c.durable({ record, slowDown });
   }
 
+  /** A scan of all requests (~1 ms per 100k), which only the expiry job makes. */
   async findExpiredPending(now: number, limit: number): Promise<AuthRequestRecord[]> {
-    return fromDocs<AuthRequestRecord>(await this.db.findAsync(expiredPendingFilter(now)).sort({ expiresAt: 1 }).limit(limit));
+    return byMember(this.c.find(expiredPendingFilter(now)), 'expiresAt').slice(0, limit);
   }
 
   async expire(ids: readonly string[], now: number): Promise<number> {
-    if (ids.length === 0) return 0;
-    const { numAffected } = await this.db.updateAsync(expiredPendingFilter(now, ids), EXPIRE_UPDATE, { multi: true });
-    return numAffected;
+    const due = compile(expiredPendingFilter(now));
+    let count = 0;
+    for (const id of ids) {
+      const current = this.c.get(id);
+      if (!current || !due(id, current)) continue;
+      this.c.set(id, applyUpdate(current, EXPIRE_UPDATE));
+      count += 1;
+    }
+    return this.c.durable(count);
   }
 
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync({ purgeAt: { $lt: now } }, { multi: true });
+    return this.c.durable(this.c.deleteWhere((r) => r.purgeAt < now));
   }
 }

@@ -1,32 +1,35 @@
 import type { ClientRecord, ClientRepo } from '../ports.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { byKey } from './order.js';
 
 export class EmbeddedClientRepo implements ClientRepo {
-  constructor(private readonly db: Datastore<ClientRecord>) {}
+  constructor(private readonly c: Collection<ClientRecord>) {}
 
   async get(clientId: string): Promise<ClientRecord | null> {
-    return fromDoc<ClientRecord>(await this.db.findOneAsync({ _id: clientId }));
+    return this.c.get(clientId) ?? null;
   }
 
   async create(record: ClientRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.clientId)).catch(duplicateAs('clients'));
+    this.c.insert(record.clientId, record);
+    await this.c.written();
   }
 
   async upsert(record: ClientRecord): Promise<void> {
-    await this.db.updateAsync({ _id: record.clientId }, toDoc(record, record.clientId), { upsert: true });
+    this.c.set(record.clientId, record);
+    await this.c.written();
   }
 
   async replace(record: ClientRecord): Promise<boolean> {
-    const { numAffected } = await this.db.updateAsync({ _id: record.clientId }, toDoc(record, record.clientId), {});
-    return numAffected === 1;
+    if (!this.c.has(record.clientId)) return false;
+    this.c.set(record.clientId, record);
+    return this.c.durable(true);
   }
 
   async delete(clientId: string): Promise<boolean> {
-    return (await this.db.removeAsync({ _id: clientId }, {})) === 1;
+    return this.c.durable(this.c.delete(clientId));
   }
 
   async list(): Promise<ClientRecord[]> {
-    return fromDocs<ClientRecord>(await this.db.findAsync({}).sort({ _id: 1 }));
+    return byKey(this.c.entries());
   }
 }

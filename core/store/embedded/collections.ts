@@ -1,11 +1,8 @@
 /**
- * The nedb datastores behind the embedded adapter, one per collection, and their lifecycle:
- * load, indexes, periodic compaction, close.
+ * The collections behind the embedded adapter (collection.ts: a Map per collection plus the
+ * indexes declared here), their files, and their lifecycle: load, periodic compaction, close.
  */
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type * as nedb from '@seald-io/nedb';
-import type { PairwiseSubjectRecord } from '../ports.js';
 import type {
   AuthRequestRecord,
   ClientRecord,
@@ -14,19 +11,14 @@ import type {
   FailureCounterRecord,
   KeyRecord,
   OutboxEntry,
+  PairwiseSubjectRecord,
   ScriptRecord,
   ScriptVersionRecord,
   TokenRecord,
   UserRecord,
 } from '../ports.js';
-
-export type Datastore<T> = nedb.default<T>;
-
-// The package is CommonJS whose typings declare an ES default export; under NodeNext that
-// default is typed as the module object, so load the class the CommonJS way and say its type.
-const DatastoreClass = createRequire(import.meta.url)('@seald-io/nedb') as new <T>(
-  options: nedb.default.DataStoreOptions,
-) => Datastore<T>;
+import { Collection, type IndexSpec } from './collection.js';
+import { Journal } from './journal.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory of the durable files `<dataDir>/<collection>.db`; required unless `inMemory`. */
@@ -35,67 +27,79 @@ export interface EmbeddedStoreOptions {
   inMemory?: boolean;
 }
 
+export interface MetaDoc {
+  value: number;
+}
+
+export interface SecretDoc {
+  script: string;
+  name: string;
+  sealed: string;
+  updatedAt: number;
+}
+
+export interface Collections {
+  clients: Collection<ClientRecord>;
+  users: Collection<UserRecord>;
+  authRequests: Collection<AuthRequestRecord>;
+  outbox: Collection<OutboxEntry>;
+  tokens: Collection<TokenRecord>;
+  keys: Collection<KeyRecord>;
+  jtis: Collection<{ expiresAt: number }>;
+  pairwiseSubjects: Collection<PairwiseSubjectRecord>;
+  scripts: Collection<ScriptRecord>;
+  scriptVersions: Collection<ScriptVersionRecord>;
+  scriptSecrets: Collection<SecretDoc>;
+  meta: Collection<MetaDoc>;
+  failureCounters: Collection<FailureCounterRecord>;
+  devices: Collection<DeviceRecord>;
+  enrollmentCodes: Collection<EnrollmentCodeRecord>;
+}
+
 /**
- * Besides these, every collection has nedb's unique `_id` index, and `_id` is the record's
- * natural key (clientId, sub, id, digest, kid): that index is both the uniqueness constraint and
- * the lookup path for those keys, without a second index to maintain on every write.
+ * Every record's key is its natural key (clientId, sub, id, digest, kid), the Map's key and the
+ * file's `_id`. Indexes exist only for lookups on the request path or by value; the background
+ * jobs' range scans (purge by purgeAt/expiresAt, expiry of pending requests, jtis) walk the Map
+ * instead: ~1–3 ms per 100k records every few seconds (bench/store-micro.ts), less than keeping
+ * an ordered index current on every insert and delete would cost.
  */
 const INDEXES = {
   clients: [],
-  users: [{ fieldName: 'username', unique: true }, { fieldName: 'email' }, { fieldName: 'phone_number' }],
-  authRequests: [{ fieldName: 'linkHash', unique: true }, { fieldName: 'purgeAt' }, { fieldName: 'expiresAt' }],
-  // The claim's range on nextAttemptAt; no index on status, which nedb would prefer and which matches every queued entry.
-  outbox: [{ fieldName: 'nextAttemptAt' }, { fieldName: 'deadline' }],
-  tokens: [{ fieldName: 'grantId' }, { fieldName: 'expiresAt' }],
+  users: [
+    { field: 'username', kind: 'unique' },
+    { field: 'email', kind: 'lookup' },
+    { field: 'phone_number', kind: 'lookup' },
+  ],
+  authRequests: [{ field: 'linkHash', kind: 'unique' }],
+  // The claim walks due entries in nextAttemptAt order and stops at its limit (a backlog may be thousands).
+  outbox: [{ field: 'nextAttemptAt', kind: 'ordered' }],
+  tokens: [{ field: 'grantId', kind: 'lookup' }],
   keys: [],
-  jtis: [{ fieldName: 'expiresAt' }],
+  jtis: [],
   pairwiseSubjects: [],
   scripts: [],
-  scriptVersions: [{ fieldName: 'name' }],
-  scriptSecrets: [{ fieldName: 'script' }],
+  scriptVersions: [{ field: 'name', kind: 'lookup' }],
+  scriptSecrets: [{ field: 'script', kind: 'lookup' }],
   meta: [],
-  failureCounters: [{ fieldName: 'purgeAt' }],
-  devices: [{ fieldName: 'sub' }],
-  enrollmentCodes: [{ fieldName: 'expiresAt' }],
-} satisfies Record<keyof Collections, nedb.default.EnsureIndexOptions[]>;
+  failureCounters: [],
+  devices: [{ field: 'sub', kind: 'lookup' }],
+  enrollmentCodes: [],
+} satisfies Record<keyof Collections, IndexSpec[]>;
 
-export interface Collections {
-  clients: Datastore<ClientRecord>;
-  users: Datastore<UserRecord>;
-  authRequests: Datastore<AuthRequestRecord>;
-  outbox: Datastore<OutboxEntry>;
-  tokens: Datastore<TokenRecord>;
-  keys: Datastore<KeyRecord>;
-  jtis: Datastore<{ expiresAt: number }>;
-  pairwiseSubjects: Datastore<PairwiseSubjectRecord>;
-  scripts: Datastore<ScriptRecord>;
-  scriptVersions: Datastore<ScriptVersionRecord>;
-  scriptSecrets: Datastore<{ script: string; name: string; sealed: string; updatedAt: number }>;
-  meta: Datastore<{ value: number }>;
-  failureCounters: Datastore<FailureCounterRecord>;
-  devices: Datastore<DeviceRecord>;
-  enrollmentCodes: Datastore<EnrollmentCodeRecord>;
-}
-
-/** nedb appends every write to the file; compaction rewrites it to the live documents. */
+/** Appends grow the files; compaction rewrites a file that was written to since the last one. */
 const COMPACTION_INTERVAL_MS = 60_000;
 
-function persistence(options: EmbeddedStoreOptions, name: keyof Collections): nedb.default.DataStoreOptions {
-  if (options.inMemory) return { inMemoryOnly: true };
-  if (!options.dataDir) throw new Error('embedded store: dataDir is required unless inMemory is set');
-  return { filename: join(options.dataDir, `${name}.db`) };
+export interface OpenCollections {
+  collections: Collections;
+  load(): Promise<void>;
+  close(): Promise<void>;
 }
 
-export function openCollections(options: EmbeddedStoreOptions): Collections {
-  const open = <T>(name: keyof Collections): Datastore<T> =>
-    new DatastoreClass<T>({
-      ...persistence(options, name),
-      autoload: true,
-      // Without a handler nedb rethrows a load failure as an unhandled rejection;
-      // loadCollections awaits the same promise and so reports it to the caller of init().
-      onload: () => undefined,
-    });
-  return {
+export function openCollections(options: EmbeddedStoreOptions): OpenCollections {
+  if (!options.inMemory && !options.dataDir) throw new Error('embedded store: dataDir is required unless inMemory is set');
+  const open = <T extends object>(name: keyof Collections): Collection<T> =>
+    new Collection<T>(name, INDEXES[name], options.inMemory ? undefined : new Journal(join(options.dataDir!, `${name}.db`)));
+  const collections: Collections = {
     clients: open('clients'),
     users: open('users'),
     authRequests: open('authRequests'),
@@ -112,26 +116,31 @@ export function openCollections(options: EmbeddedStoreOptions): Collections {
     devices: open('devices'),
     enrollmentCodes: open('enrollmentCodes'),
   };
+  const all = Object.values(collections) as Collection<object>[];
+  let timer: NodeJS.Timeout | undefined;
+
+  return {
+    collections,
+    /** Idempotent: each collection loads once, and the timer is started once. */
+    async load() {
+      await Promise.all(all.map((c) => c.load(warn)));
+      if (options.inMemory || timer) return;
+      timer = setInterval(() => {
+        for (const c of all) c.compactIfDirty().catch((err: unknown) => warn(`embedded store: compaction of ${c.name} failed: ${String(err)}`));
+      }, COMPACTION_INTERVAL_MS);
+      // Compaction is housekeeping: it must not keep a process alive that has nothing else to do.
+      timer.unref();
+    },
+    /** Stops the timer, waits for queued writes and leaves each file compacted. */
+    async close() {
+      clearInterval(timer);
+      timer = undefined;
+      await Promise.all(all.map((c) => c.close()));
+    },
+  };
 }
 
-/** Idempotent: ensureIndex skips existing indexes and the compaction timer is replaced. */
-export async function loadCollections(collections: Collections, inMemory: boolean): Promise<void> {
-  await Promise.all(
-    (Object.keys(INDEXES) as (keyof Collections)[]).map(async (name) => {
-      const db: Datastore<unknown> = collections[name];
-      await db.autoloadPromise;
-      for (const index of INDEXES[name]) await db.ensureIndexAsync(index);
-      if (!inMemory) db.setAutocompactionInterval(COMPACTION_INTERVAL_MS);
-    }),
-  );
-}
-
-/** Waits for queued writes and leaves each file compacted (for in-memory data, only the wait). */
-export async function closeCollections(collections: Collections): Promise<void> {
-  await Promise.all(
-    Object.values(collections).map(async (db) => {
-      db.stopAutocompaction();
-      await db.compactDatafileAsync();
-    }),
-  );
+/** The store has no logger of its own; a Node warning reaches stderr and `process.on('warning')`. */
+function warn(message: string): void {
+  process.emitWarning(message, { code: 'CIBA_OP_EMBEDDED_STORE' });
 }

@@ -1,23 +1,25 @@
 import type { DeviceRecord, DeviceRepo } from '../ports.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { byMember } from './order.js';
 
 export class EmbeddedDeviceRepo implements DeviceRepo {
-  constructor(private readonly db: Datastore<DeviceRecord>) {}
+  constructor(private readonly c: Collection<DeviceRecord>) {}
 
   async create(record: DeviceRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.id)).catch(duplicateAs('devices'));
+    this.c.insert(record.id, record);
+    await this.c.written();
   }
 
   async get(id: string): Promise<DeviceRecord | null> {
-    return fromDoc<DeviceRecord>(await this.db.findOneAsync({ _id: id }));
+    return this.c.get(id) ?? null;
   }
 
   async listBySub(sub: string): Promise<DeviceRecord[]> {
-    return fromDocs<DeviceRecord>(await this.db.findAsync({ sub }).sort({ createdAt: 1, _id: 1 }));
+    return byMember(this.c.find({ sub }), 'createdAt');
   }
 
   async delete(sub: string, id: string): Promise<boolean> {
-    return (await this.db.removeAsync({ _id: id, sub }, {})) === 1;
+    if (this.c.get(id)?.sub !== sub) return false;
+    return this.c.durable(this.c.delete(id));
   }
 }

@@ -1,23 +1,23 @@
 import type { EnrollmentCodeRecord, EnrollmentCodeRepo } from '../ports.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
 
 export class EmbeddedEnrollmentCodeRepo implements EnrollmentCodeRepo {
-  constructor(private readonly db: Datastore<EnrollmentCodeRecord>) {}
+  constructor(private readonly c: Collection<EnrollmentCodeRecord>) {}
 
   async create(record: EnrollmentCodeRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.digest)).catch(duplicateAs('enrollmentCodes'));
+    this.c.insert(record.digest, record);
+    await this.c.written();
   }
 
-  /** Of racing consumers that all read the code, only the one whose removal counted gets it. */
+  /** Read and remove in one synchronous step: of racing consumers, the first takes it. */
   async consume(digest: string, now: number): Promise<EnrollmentCodeRecord | null> {
-    const filter = { _id: digest, expiresAt: { $gt: now } };
-    const found = fromDoc<EnrollmentCodeRecord>(await this.db.findOneAsync(filter));
-    if (!found) return null;
-    return (await this.db.removeAsync(filter, {})) === 1 ? found : null;
+    const found = this.c.get(digest);
+    if (!found || found.expiresAt <= now) return null;
+    this.c.delete(digest);
+    return this.c.durable(found);
   }
 
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync({ expiresAt: { $lte: now } }, { multi: true });
+    return this.c.durable(this.c.deleteWhere((r) => r.expiresAt <= now));
   }
 }

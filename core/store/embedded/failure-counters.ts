@@ -1,32 +1,26 @@
 import type { FailureCounterRecord, FailureCounterRepo, FailurePolicy } from '../ports.js';
 import { decideFailure } from '../failures.js';
-import type { Datastore } from './collections.js';
-import { fromDoc, toDoc } from './documents.js';
-import { KeyedQueue } from './keyed-queue.js';
+import type { Collection } from './collection.js';
 
 export class EmbeddedFailureCounterRepo implements FailureCounterRepo {
-  private readonly queue = new KeyedQueue();
-
-  constructor(private readonly db: Datastore<FailureCounterRecord>) {}
+  constructor(private readonly c: Collection<FailureCounterRecord>) {}
 
   async get(key: string): Promise<FailureCounterRecord | null> {
-    return fromDoc<FailureCounterRecord>(await this.db.findOneAsync({ _id: key }));
+    return this.c.get(key) ?? null;
   }
 
-  /** Read, decide, write — serialised per key so concurrent failures each count. */
-  recordFailure(key: string, now: number, policy: FailurePolicy): Promise<FailureCounterRecord> {
-    return this.queue.run(key, async () => {
-      const record: FailureCounterRecord = { key, ...decideFailure(await this.get(key), now, policy) };
-      await this.db.updateAsync({ _id: key }, toDoc(record, key), { upsert: true });
-      return record;
-    });
+  /** Read, decide, write in one synchronous step, so concurrent failures each count. */
+  async recordFailure(key: string, now: number, policy: FailurePolicy): Promise<FailureCounterRecord> {
+    const record = this.c.set(key, { key, ...decideFailure(this.c.get(key) ?? null, now, policy) });
+    return this.c.durable(record);
   }
 
   async clear(key: string): Promise<void> {
-    await this.queue.run(key, () => this.db.removeAsync({ _id: key }, {}));
+    this.c.delete(key);
+    await this.c.written();
   }
 
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync({ purgeAt: { $lt: now } }, { multi: true });
+    return this.c.durable(this.c.deleteWhere((r) => r.purgeAt < now));
   }
 }

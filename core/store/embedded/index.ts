@@ -1,8 +1,9 @@
 /**
- * The embedded store: nedb in this process, durable files or memory only. One process only —
- * atomicity rests on nedb serialising each collection's operations in its executor. Nothing
- * expires by itself: records go when `purge` is called (core/store/purge-job.ts). On files,
- * close() flushes and stops the compaction timer, which otherwise keeps the process alive.
+ * The embedded store: records in Maps in this process (collection.ts), on durable files in
+ * nedb's format or in memory only. One process only — atomicity rests on each check-and-set
+ * being synchronous, with no `await` between the read and the write. Nothing expires by itself:
+ * records go when `purge` is called (core/store/purge-job.ts). Records come back deep-frozen
+ * (read-only), without a copy. On files, close() waits for queued writes and compacts.
  */
 import type { Store } from '../ports.js';
 import { EmbeddedAuthRequestRepo } from './auth-requests.js';
@@ -10,7 +11,7 @@ import { EmbeddedClientRepo } from './clients.js';
 import { EmbeddedDeviceRepo } from './devices.js';
 import { EmbeddedEnrollmentCodeRepo } from './enrollment-codes.js';
 import { EmbeddedFailureCounterRepo } from './failure-counters.js';
-import { closeCollections, loadCollections, openCollections, type EmbeddedStoreOptions } from './collections.js';
+import { openCollections, type EmbeddedStoreOptions } from './collections.js';
 import { EmbeddedJtiRepo } from './jtis.js';
 import { EmbeddedKeyRepo } from './keys.js';
 import { EmbeddedOutboxRepo } from './outbox.js';
@@ -22,7 +23,7 @@ import { EmbeddedUserRepo } from './users.js';
 export type { EmbeddedStoreOptions };
 
 export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
-  const collections = openCollections(options);
+  const { collections, load, close } = openCollections(options);
   let closed = false;
   return {
     kind: 'embedded',
@@ -39,13 +40,13 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions): Store {
     failureCounters: new EmbeddedFailureCounterRepo(collections.failureCounters),
     devices: new EmbeddedDeviceRepo(collections.devices),
     enrollmentCodes: new EmbeddedEnrollmentCodeRepo(collections.enrollmentCodes),
-    init: () => loadCollections(collections, options.inMemory ?? false),
+    init: load,
     async ping() {
       if (closed) throw new Error('embedded store is closed');
     },
     async close() {
       closed = true;
-      await closeCollections(collections);
+      await close();
     },
   };
 }

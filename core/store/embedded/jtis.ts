@@ -1,25 +1,18 @@
 import type { JtiRepo } from '../ports.js';
-import type { Datastore } from './collections.js';
-import { isUniqueViolation } from './documents.js';
+import type { Collection } from './collection.js';
 
 export class EmbeddedJtiRepo implements JtiRepo {
-  constructor(private readonly db: Datastore<{ expiresAt: number }>) {}
+  constructor(private readonly c: Collection<{ expiresAt: number }>) {}
 
-  /**
-   * One upsert, which nedb runs alone in its executor: it takes over an expired entry, inserts a
-   * missing one, and collides on `_id` (unique) with an unexpired one.
-   */
+  /** Check and record in one synchronous step: an expired entry is taken over, an unexpired one wins. */
   async use(key: string, expiresAt: number, now: number): Promise<boolean> {
-    try {
-      await this.db.updateAsync({ _id: key, expiresAt: { $lte: now } }, { $set: { expiresAt } }, { upsert: true });
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+    const current = this.c.get(key);
+    if (current && current.expiresAt > now) return false;
+    this.c.set(key, { expiresAt });
+    return this.c.durable(true);
   }
 
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync({ expiresAt: { $lt: now } }, { multi: true });
+    return this.c.durable(this.c.deleteWhere((r) => r.expiresAt < now));
   }
 }

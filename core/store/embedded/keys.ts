@@ -1,22 +1,25 @@
 import type { KeyRecord, KeyRepo } from '../ports.js';
 import { definedOnly } from '../queries.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { applyUpdate } from './match.js';
+import { byMember } from './order.js';
 
 export class EmbeddedKeyRepo implements KeyRepo {
-  constructor(private readonly db: Datastore<KeyRecord>) {}
+  constructor(private readonly c: Collection<KeyRecord>) {}
 
   /** Oldest first. */
   async list(): Promise<KeyRecord[]> {
-    return fromDocs<KeyRecord>(await this.db.findAsync({}).sort({ createdAt: 1, _id: 1 }));
+    return byMember(this.c.entries(), 'createdAt');
   }
 
   async create(record: KeyRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.kid)).catch(duplicateAs('keys'));
+    this.c.insert(record.kid, record);
+    await this.c.written();
   }
 
   async update(kid: string, patch: Partial<Pick<KeyRecord, 'status' | 'retireAt'>>): Promise<KeyRecord | null> {
-    const { affectedDocuments } = await this.db.updateAsync({ _id: kid }, { $set: definedOnly(patch) }, { returnUpdatedDocs: true });
-    return fromDoc<KeyRecord>(affectedDocuments);
+    const current = this.c.get(kid);
+    if (!current) return null;
+    return this.c.durable(this.c.set(kid, applyUpdate(current, { $set: definedOnly(patch) })));
   }
 }

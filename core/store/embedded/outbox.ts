@@ -1,68 +1,76 @@
-import { DuplicateKeyError, type OutboxEntry, type OutboxRepo, type OutboxSettlement } from '../ports.js';
+import type { OutboxEntry, OutboxRepo, OutboxSettlement } from '../ports.js';
 import * as q from '../outbox-queries.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { applyUpdate, compile, matches, type Filter, type Update } from './match.js';
 
 export class EmbeddedOutboxRepo implements OutboxRepo {
-  constructor(private readonly db: Datastore<OutboxEntry>) {}
+  constructor(private readonly c: Collection<OutboxEntry>) {}
 
-  /** One insert each: nedb rolls a whole batch back on one duplicate, and a duplicate is expected here. */
+  /** An id already in the outbox is skipped, not an error: queueing is idempotent. */
   async enqueue(entries: readonly OutboxEntry[]): Promise<string[]> {
     const inserted: string[] = [];
     for (const entry of entries) {
-      try {
-        await this.db.insertAsync(toDoc(entry, entry.id)).catch(duplicateAs('outbox'));
-        inserted.push(entry.id);
-      } catch (err) {
-        if (!(err instanceof DuplicateKeyError)) throw err;
-      }
+      if (this.c.has(entry.id)) continue;
+      this.c.insert(entry.id, entry);
+      inserted.push(entry.id);
     }
-    return inserted;
+    return this.c.durable(inserted);
   }
 
   async get(id: string): Promise<OutboxEntry | null> {
-    return fromDoc<OutboxEntry>(await this.db.findOneAsync({ _id: id }));
+    return this.c.get(id) ?? null;
   }
 
+  /**
+   * Walks the nextAttemptAt index from the earliest entry while it is due, skipping leased ones,
+   * and leases the first `limit` in the same synchronous step: no sort, no second look.
+   */
   async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
-    // No sort: nedb would sort every due entry to return `limit` of them. It walks the
-    // nextAttemptAt index in order anyway, and stops at `limit` when there is no sort.
-    const candidates = await this.db.findAsync(q.dueFilter(now), { id: 1 }).limit(limit);
-    if (candidates.length === 0) return [];
-    const ids = candidates.map((c) => c.id);
-    const { affectedDocuments } = await this.db.updateAsync(q.claimFilter(ids, now), q.claimUpdate(owner, leaseUntil, now), {
-      multi: true,
-      returnUpdatedDocs: true,
-    });
-    return fromDocs<OutboxEntry>((affectedDocuments ?? []) as OutboxEntry[]);
+    const due = compile(q.dueFilter(now));
+    const picked: [string, OutboxEntry][] = [];
+    for (const id of this.c.keysUpTo('nextAttemptAt', now)) {
+      if (picked.length >= limit) break;
+      const entry = this.c.get(id)!;
+      if (due(id, entry)) picked.push([id, entry]);
+    }
+    if (picked.length === 0) return [];
+    // The claim changes no nextAttemptAt, so writing after the walk moves nothing in the index.
+    const update = q.claimUpdate(owner, leaseUntil, now);
+    return this.c.durable(picked.map(([id, entry]) => this.c.set(id, applyUpdate(entry, update))));
   }
 
   async renew(id: string, owner: string, leaseUntil: number, now: number): Promise<OutboxEntry | null> {
-    return this.updateOne(q.heldFilter(id, owner), q.renewUpdate(leaseUntil, now));
+    return this.updateOne(id, q.heldFilter(id, owner), q.renewUpdate(leaseUntil, now));
   }
 
   async attachPayload(id: string, owner: string, sealedPayload: string, grantId: string, now: number): Promise<OutboxEntry | null> {
-    return this.updateOne(q.attachFilter(id, owner), q.attachUpdate(sealedPayload, grantId, now));
+    return this.updateOne(id, q.attachFilter(id, owner), q.attachUpdate(sealedPayload, grantId, now));
   }
 
   async settle(id: string, owner: string, settlement: OutboxSettlement, now: number): Promise<OutboxEntry | null> {
-    return this.updateOne(q.heldFilter(id, owner), q.settleUpdate(settlement, now));
+    return this.updateOne(id, q.heldFilter(id, owner), q.settleUpdate(settlement, now));
   }
 
   async complete(id: string, owner: string): Promise<boolean> {
-    return (await this.db.removeAsync(q.heldFilter(id, owner), {})) === 1;
+    const entry = this.c.get(id);
+    if (!entry || !matches(id, entry, q.heldFilter(id, owner))) return false;
+    return this.c.durable(this.c.delete(id));
   }
 
+  /** A scan: dead entries are few, and this runs every few seconds at most. */
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync(q.purgeFilter(now), { multi: true });
+    const doomed = compile(q.purgeFilter(now));
+    return this.c.durable(this.c.deleteWhere((entry, id) => doomed(id, entry)));
   }
 
+  /** A scan, for the depth gauge at each metrics scrape. */
   async countQueued(): Promise<number> {
-    return this.db.countAsync(q.QUEUED);
+    return this.c.find(q.QUEUED).length;
   }
 
-  private async updateOne(filter: object, update: object): Promise<OutboxEntry | null> {
-    const { affectedDocuments } = await this.db.updateAsync(filter, update, { returnUpdatedDocs: true });
-    return fromDoc<OutboxEntry>(affectedDocuments as OutboxEntry | null);
+  private async updateOne(id: string, filter: Filter, update: Update): Promise<OutboxEntry | null> {
+    const entry = this.c.get(id);
+    if (!entry || !matches(id, entry, filter)) return null;
+    return this.c.durable(this.c.set(id, applyUpdate(entry, update)));
   }
 }

@@ -1,20 +1,18 @@
 import type { PairwiseSubjectRecord, PairwiseSubjectRepo } from '../ports.js';
 import { pairwiseKey } from '../queries.js';
-import type { Datastore } from './collections.js';
-import { isUniqueViolation, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
 
 export class EmbeddedPairwiseSubjectRepo implements PairwiseSubjectRepo {
-  constructor(private readonly db: Datastore<PairwiseSubjectRecord>) {}
+  constructor(private readonly c: Collection<PairwiseSubjectRecord>) {}
 
+  /** The key is derived from the mapping, so an existing entry is this same mapping. */
   async remember(record: PairwiseSubjectRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, pairwiseKey(record.sector, record.pairwiseSub))).catch((err: unknown) => {
-      // The key is derived from the mapping, so an existing entry is this same mapping.
-      if (!isUniqueViolation(err)) throw err;
-    });
+    const key = pairwiseKey(record.sector, record.pairwiseSub);
+    if (!this.c.has(key)) this.c.insert(key, record);
+    await this.c.written();
   }
 
   async find(sector: string, pairwiseSub: string): Promise<string | null> {
-    const doc = await this.db.findOneAsync({ _id: pairwiseKey(sector, pairwiseSub) });
-    return doc?.sub ?? null;
+    return this.c.get(pairwiseKey(sector, pairwiseSub))?.sub ?? null;
   }
 }

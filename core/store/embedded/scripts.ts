@@ -9,119 +9,109 @@ import {
   versionId,
   versionsToPrune,
 } from '../script-queries.js';
-import type { Datastore } from './collections.js';
-import { fromDoc, fromDocs, toDoc } from './documents.js';
-
-interface MetaDoc {
-  value: number;
-}
-
-interface SecretDoc {
-  script: string;
-  name: string;
-  sealed: string;
-  updatedAt: number;
-}
+import type { Collection } from './collection.js';
+import type { MetaDoc, SecretDoc } from './collections.js';
+import { applyUpdate, type Update } from './match.js';
+import { byKey, byMember, compare } from './order.js';
 
 export class EmbeddedScriptRepo implements ScriptRepo {
   constructor(
-    private readonly scripts: Datastore<ScriptRecord>,
-    private readonly versions: Datastore<ScriptVersionRecord>,
-    private readonly meta: Datastore<MetaDoc>,
+    private readonly scripts: Collection<ScriptRecord>,
+    private readonly versions: Collection<ScriptVersionRecord>,
+    private readonly meta: Collection<MetaDoc>,
   ) {}
 
   async get(name: string): Promise<ScriptRecord | null> {
-    return fromDoc<ScriptRecord>(await this.scripts.findOneAsync({ _id: name }));
+    return this.scripts.get(name) ?? null;
   }
 
   async list(): Promise<ScriptRecord[]> {
-    return fromDocs<ScriptRecord>(await this.scripts.findAsync({}).sort({ _id: 1 }));
+    return byKey(this.scripts.entries());
   }
 
-  /** Pushes run one at a time in this (the only) process, so read-then-write cannot interleave. */
-  private pushes: Promise<unknown> = Promise.resolve();
-
-  addVersion(version: Omit<ScriptVersionRecord, 'version'>): Promise<ScriptVersionRecord | null> {
-    const next = this.pushes.then(() => this.allocate(version));
-    this.pushes = next.catch(() => undefined);
-    return next;
-  }
-
-  private async allocate(version: Omit<ScriptVersionRecord, 'version'>): Promise<ScriptVersionRecord | null> {
-    const existing = await this.scripts.findOneAsync({ _id: version.name });
+  /** Allocates the number and stores the version in one synchronous step: pushes cannot interleave. */
+  async addVersion(version: Omit<ScriptVersionRecord, 'version'>): Promise<ScriptVersionRecord | null> {
+    const existing = this.scripts.get(version.name);
     if (existing && existing.hook !== version.hook) return null;
-    const { affectedDocuments } = await this.scripts.updateAsync(
-      { _id: version.name, hook: version.hook },
+    const script = this.scripts.set(
+      version.name,
       existing
-        ? { $inc: { latestVersion: 1 }, $set: { updatedAt: version.createdAt } }
-        : { ...toDoc(newScript(version), version.name), latestVersion: 1 },
-      { upsert: true, returnUpdatedDocs: true },
+        ? applyUpdate(existing, { $inc: { latestVersion: 1 }, $set: { updatedAt: version.createdAt } })
+        : { ...newScript(version), latestVersion: 1 },
     );
-    const script = affectedDocuments as ScriptRecord;
-    const record: ScriptVersionRecord = { ...version, version: script.latestVersion };
-    await this.versions.insertAsync(toDoc(record, versionId(record.name, record.version)));
+    const record = this.versions.insert(versionId(version.name, script.latestVersion), { ...version, version: script.latestVersion });
+    await Promise.all([this.scripts.written(), this.versions.written()]);
     return record;
   }
 
   async getVersion(name: string, version: number): Promise<ScriptVersionRecord | null> {
-    return fromDoc<ScriptVersionRecord>(await this.versions.findOneAsync({ _id: versionId(name, version) }));
+    return this.versions.get(versionId(name, version)) ?? null;
   }
 
   async listVersions(name: string): Promise<ScriptVersionRecord[]> {
-    return fromDocs<ScriptVersionRecord>(await this.versions.findAsync({ name }).sort({ version: -1 }));
+    return byMember(this.versions.find({ name }), 'version', -1);
   }
 
   async setActive(name: string, version: number | null, now: number): Promise<ScriptRecord | null> {
-    const { affectedDocuments } = await this.scripts.updateAsync({ _id: name }, activateUpdate(version, now), { returnUpdatedDocs: true });
-    return fromDoc<ScriptRecord>(affectedDocuments as ScriptRecord | null);
+    return this.updateScript(name, activateUpdate(version, now));
   }
 
   async recordError(name: string, version: number, message: string, now: number): Promise<void> {
-    await this.scripts.updateAsync({ _id: name }, errorUpdate(version, message, now), {});
+    await this.updateScript(name, errorUpdate(version, message, now));
   }
 
   async recordQuarantine(name: string, version: number, reason: string, now: number): Promise<void> {
-    await this.scripts.updateAsync({ _id: name }, quarantineUpdate(version, reason, now), {});
+    await this.updateScript(name, quarantineUpdate(version, reason, now));
   }
 
   async prune(name: string, keep: number, protect: number | null): Promise<number> {
-    const all = await this.versions.findAsync({ name }, { version: 1 }).sort({ version: -1 });
-    const doomed = versionsToPrune(all.map((v) => v.version), keep, protect);
-    if (doomed.length === 0) return 0;
-    return this.versions.removeAsync({ _id: { $in: doomed.map((v) => versionId(name, v)) } }, { multi: true });
+    const newestFirst = byMember(this.versions.find({ name }), 'version', -1).map((v) => v.version);
+    const doomed = versionsToPrune(newestFirst, keep, protect);
+    for (const version of doomed) this.versions.delete(versionId(name, version));
+    return this.versions.durable(doomed.length);
   }
 
   async revision(): Promise<number> {
-    return (await this.meta.findOneAsync({ _id: REVISION_ID }))?.value ?? 0;
+    return this.meta.get(REVISION_ID)?.value ?? 0;
   }
 
   async bumpRevision(): Promise<number> {
-    const { affectedDocuments } = await this.meta.updateAsync({ _id: REVISION_ID }, { $inc: { value: 1 } }, { upsert: true, returnUpdatedDocs: true });
-    return (affectedDocuments as MetaDoc).value;
+    const { value } = this.meta.set(REVISION_ID, { value: (this.meta.get(REVISION_ID)?.value ?? 0) + 1 });
+    return this.meta.durable(value);
   }
 
   /** One process only: activations made here reload at once, there is no one else to hear. */
   async watchRevision(): Promise<null> {
     return null;
   }
+
+  private async updateScript(name: string, update: Update): Promise<ScriptRecord | null> {
+    const current = this.scripts.get(name);
+    if (!current) return null;
+    return this.scripts.durable(this.scripts.set(name, applyUpdate(current, update)));
+  }
 }
 
 export class EmbeddedScriptSecretRepo implements ScriptSecretRepo {
-  constructor(private readonly db: Datastore<SecretDoc>) {}
+  constructor(private readonly c: Collection<SecretDoc>) {}
 
   async set(script: string, name: string, sealed: string, now: number): Promise<void> {
-    await this.db.updateAsync({ _id: secretId(script, name) }, toDoc({ script, name, sealed, updatedAt: now }, secretId(script, name)), { upsert: true });
+    this.c.set(secretId(script, name), { script, name, sealed, updatedAt: now });
+    await this.c.written();
   }
 
   async get(script: string, name: string): Promise<string | null> {
-    return (await this.db.findOneAsync({ _id: secretId(script, name) }))?.sealed ?? null;
+    return this.c.get(secretId(script, name))?.sealed ?? null;
   }
 
   async list(script: string): Promise<string[]> {
-    return (await this.db.findAsync({ script }).sort({ name: 1 })).map((d) => d.name);
+    return this.c
+      .find({ script })
+      .map(([, secret]) => secret.name)
+      .sort(compare);
   }
 
   async delete(script: string, name: string): Promise<boolean> {
-    return (await this.db.removeAsync({ _id: secretId(script, name) }, {})) === 1;
+    return this.c.durable(this.c.delete(secretId(script, name)));
   }
 }

@@ -1,41 +1,41 @@
 import type { TokenRecord, TokenRepo } from '../ports.js';
 import { REVOKE_UPDATE, consumeFilter, consumeUpdate, revokeGrantFilter } from '../queries.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { applyUpdate, matches } from './match.js';
 
 export class EmbeddedTokenRepo implements TokenRepo {
-  constructor(private readonly db: Datastore<TokenRecord>) {}
+  constructor(private readonly c: Collection<TokenRecord>) {}
 
   async create(record: TokenRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.digest)).catch(duplicateAs('tokens'));
+    this.c.insert(record.digest, record);
+    await this.c.written();
   }
 
-  /** All or nothing: nedb rolls the batch back when one digest is a duplicate. */
+  /** All or nothing: a duplicate digest stores none of them. */
   async createMany(records: TokenRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.db.insertAsync(records.map((r) => toDoc(r, r.digest))).catch(duplicateAs('tokens'));
+    this.c.insertAll(records.map((r) => [r.digest, r] as const));
+    await this.c.written();
   }
 
   async get(digest: string): Promise<TokenRecord | null> {
-    return fromDoc<TokenRecord>(await this.db.findOneAsync({ _id: digest }));
+    return this.c.get(digest) ?? null;
   }
 
+  /** Returns the stored record as it was before: records are immutable, so that is the old object. */
   async consume(digest: string, now: number): Promise<TokenRecord | null> {
-    const { affectedDocuments } = await this.db.updateAsync(consumeFilter(digest, now), consumeUpdate(now), {
-      returnUpdatedDocs: true,
-    });
-    const record = fromDoc<TokenRecord>(affectedDocuments);
-    // The filter required consumedAt to be null: that is the record as it was.
-    if (record) record.consumedAt = null;
-    return record;
+    const current = this.c.get(digest);
+    if (!current || !matches(digest, current, consumeFilter(digest, now))) return null;
+    this.c.set(digest, applyUpdate(current, consumeUpdate(now)));
+    return this.c.durable(current);
   }
 
   async revokeGrant(grantId: string): Promise<number> {
-    const { numAffected } = await this.db.updateAsync(revokeGrantFilter(grantId), REVOKE_UPDATE, { multi: true });
-    return numAffected;
+    const found = this.c.find(revokeGrantFilter(grantId));
+    for (const [digest, record] of found) this.c.set(digest, applyUpdate(record, REVOKE_UPDATE));
+    return this.c.durable(found.length);
   }
 
   async purge(now: number): Promise<number> {
-    return this.db.removeAsync({ expiresAt: { $lt: now } }, { multi: true });
+    return this.c.durable(this.c.deleteWhere((r) => r.expiresAt < now));
   }
 }

@@ -1,36 +1,38 @@
 import type { UserRecord, UserRepo } from '../ports.js';
 import { DEFAULT_LIMIT, definedOnly, userClaimFilter } from '../queries.js';
-import type { Datastore } from './collections.js';
-import { duplicateAs, fromDoc, fromDocs, toDoc } from './documents.js';
+import type { Collection } from './collection.js';
+import { applyUpdate } from './match.js';
+import { byKey } from './order.js';
 
 export class EmbeddedUserRepo implements UserRepo {
-  constructor(private readonly db: Datastore<UserRecord>) {}
+  constructor(private readonly c: Collection<UserRecord>) {}
 
   async get(sub: string): Promise<UserRecord | null> {
-    return fromDoc<UserRecord>(await this.db.findOneAsync({ _id: sub }));
+    return this.c.get(sub) ?? null;
   }
 
   /** Indexed for sub, username, email and phone_number; a `claims` member is a scan. */
   async findByClaim(claim: string, value: string, limit = DEFAULT_LIMIT): Promise<UserRecord[]> {
     const filter = userClaimFilter(claim, value);
     if (!filter) return [];
-    return fromDocs<UserRecord>(await this.db.findAsync(filter).limit(limit));
+    return this.c.find(filter, limit).map(([, record]) => record);
   }
 
+  /** Fails with DuplicateKeyError on an existing sub or username (unique index). */
   async create(record: UserRecord): Promise<void> {
-    await this.db.insertAsync(toDoc(record, record.sub)).catch(duplicateAs('users'));
+    this.c.insert(record.sub, record);
+    await this.c.written();
   }
 
   async update(sub: string, patch: Partial<Omit<UserRecord, 'sub' | 'createdAt'>>): Promise<UserRecord | null> {
+    const current = this.c.get(sub);
+    if (!current) return null;
     const set = definedOnly(patch);
-    if (Object.keys(set).length === 0) return this.get(sub);
-    const { affectedDocuments } = await this.db
-      .updateAsync({ _id: sub }, { $set: set }, { returnUpdatedDocs: true })
-      .catch(duplicateAs('users'));
-    return fromDoc<UserRecord>(affectedDocuments);
+    if (Object.keys(set).length === 0) return current;
+    return this.c.durable(this.c.set(sub, applyUpdate(current, { $set: set })));
   }
 
   async list(limit = DEFAULT_LIMIT): Promise<UserRecord[]> {
-    return fromDocs<UserRecord>(await this.db.findAsync({}).sort({ _id: 1 }).limit(limit));
+    return byKey(this.c.entries()).slice(0, limit);
   }
 }

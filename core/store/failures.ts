@@ -1,7 +1,7 @@
 /**
  * The failure-counting rule of `FailureCounterRepo.recordFailure`, as a pure function so both
- * adapters apply the very same rule: the embedded adapter runs it between a read and a write it
- * serialises per key, the MongoDB adapter mirrors it in an aggregation-pipeline upsert.
+ * adapters apply the very same rule: the embedded adapter runs it between a read and a write with
+ * no `await` in between (one synchronous step), the MongoDB adapter mirrors it in an aggregation-pipeline upsert.
  */
 import type { FailureCounterRecord, FailurePolicy } from './ports.js';
 

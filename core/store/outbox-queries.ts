@@ -1,6 +1,6 @@
 /**
  * The conditions and updates behind the outbox's leases and the expiry claim, written once for
- * both adapters (nedb speaks MongoDB's query language for all of them). A lease is held by the
+ * both adapters (MongoDB runs them, the embedded store evaluates them with embedded/match.ts). A lease is held by the
  * random token of the claim that took it, so only that claim can settle it; a holder whose lease
  * ran out and was taken over finds its updates matching nothing.
  */

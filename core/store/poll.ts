@@ -1,7 +1,7 @@
 /**
  * The poll rule of the CIBA token endpoint (CIBA §11 `slow_down`), as a pure function so both
- * adapters apply the very same rule: the embedded adapter runs it between a read and a write it
- * serialises per request, the MongoDB adapter mirrors it in an aggregation-pipeline update and
+ * adapters apply the very same rule: the embedded adapter runs it between a read and a write with
+ * no `await` in between (one synchronous step), the MongoDB adapter mirrors it in an aggregation-pipeline update and
  * uses this function to describe the outcome from the document as it was before that update.
  */
 

@@ -1,6 +1,7 @@
 /**
- * The conditions and updates behind the store's atomic operations, written once: nedb speaks
- * MongoDB's query language for all of them, so both adapters send these objects as they are.
+ * The conditions and updates behind the store's atomic operations, written once: the MongoDB
+ * adapter sends these objects as they are, and the embedded one evaluates the same objects
+ * (core/store/embedded/match.ts).
  * Every document's `_id` is its natural key (clientId, sub, auth_req_id, token digest, kid).
  */
 import { USER_LOOKUP_FIELDS, type AuthRequestFilter, type AuthRequestRecord, type AuthRequestState, type TransitionPatch } from './ports.js';
@@ -23,8 +24,8 @@ export function userClaimFilter(claim: string, value: string): Record<string, st
 }
 
 /**
- * Drops `undefined` members: in a patch they mean "leave as is", while nedb would set the field
- * to undefined (erasing it) and MongoDB, depending on the client, to null.
+ * Drops `undefined` members: in a patch they mean "leave as is", while the embedded store would
+ * erase the field and MongoDB, depending on the client, set it to null.
  */
 export function definedOnly<T extends object>(patch: T): Partial<T> {
   const out: Partial<T> = {};

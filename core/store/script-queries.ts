@@ -1,6 +1,6 @@
 /**
- * Script-store filters and updates that nedb and MongoDB both accept unchanged, so the two
- * adapters cannot drift apart on what a push, an activation or an error record does.
+ * Script-store filters and updates that MongoDB and the embedded store's matcher both take
+ * unchanged, so the two adapters cannot drift apart on what a push, an activation or an error record does.
  */
 import type { ScriptRecord, ScriptVersionRecord } from './ports.js';
 

@@ -6,9 +6,13 @@
  * between, and since JavaScript runs one thing at a time, that is one atomic check-and-set. The
  * repository then awaits `written()`/`durable()` before answering, so an acknowledged write is in
  * the file. Stored records are deep-frozen and returned as they are (see frozen.ts).
+ *
+ * Memory changes before the file does. Should an append fail (disk full), the writers of that
+ * batch get the error while the Map already holds their change; the next compaction writes it
+ * (or fails alike and says so).
  */
 import { DuplicateKeyError } from '../ports.js';
-import { deepFrozen, freezeOwned } from './frozen.js';
+import { deepFrozen } from './frozen.js';
 import { MultiIndex, OrderedIndex, UniqueIndex, type Index } from './indexes.js';
 import { deletionLine, loadFile, recordLine, type Journal } from './journal.js';
 import { compile, type Filter } from './match.js';
@@ -54,9 +58,10 @@ export class Collection<T extends object> {
     if (!journal) return;
     const { documents, garbage } = await loadFile(journal.file, warn);
     for (const [key, doc] of documents) {
-      const { _id, ...record } = doc;
+      delete doc._id;
       try {
-        this.commit(key, freezeOwned(record) as T, false);
+        // A copy, not the parsed object frozen in place: the copy gets the compact layout (frozen.ts).
+        this.commit(key, deepFrozen(doc) as T, false);
       } catch (err) {
         if (err instanceof DuplicateKeyError) throw new Error(`embedded store: ${journal.file}: two records share a unique ${this.name} value (record ${key})`);
         throw err;
@@ -127,6 +132,14 @@ export class Collection<T extends object> {
     return undefined;
   }
 
+  /** How many records match `filter`, without collecting them. */
+  count(filter: Filter): number {
+    const test = compile(filter);
+    let count = 0;
+    for (const [key, record] of this.records) if (test(key, record)) count += 1;
+    return count;
+  }
+
   /** Keys in ascending order of an ordered member, while it is ≤ `max`. */
   keysUpTo(field: string, max: number): Generator<string> {
     const index = this.ordered.get(field);
@@ -152,8 +165,8 @@ export class Collection<T extends object> {
     }
     if (this.unique.size > 0 && entries.length > 1) {
       for (const index of this.unique.values()) {
-        const values = new Set(entries.map(([, r]) => (r as Record<string, unknown>)[index.field]));
-        if (values.size < entries.length) throw new DuplicateKeyError(this.name);
+        const values = entries.map(([, r]) => (r as Record<string, unknown>)[index.field]).filter((v) => v !== undefined);
+        if (new Set(values).size < values.length) throw new DuplicateKeyError(this.name);
       }
     }
     for (const [key, record] of entries) this.set(key, record);

@@ -70,12 +70,3 @@ function assign(keys: readonly string[]): Builder {
     return copy;
   };
 }
-
-/** Freezes, in place, a value nobody else holds (just parsed from the file). */
-export function freezeOwned<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) freezeOwned(child);
-    Object.freeze(value);
-  }
-  return value;
-}

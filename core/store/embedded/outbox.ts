@@ -65,7 +65,7 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
 
   /** A scan, for the depth gauge at each metrics scrape. */
   async countQueued(): Promise<number> {
-    return this.c.find(q.QUEUED).length;
+    return this.c.count(q.QUEUED);
   }
 
   private async updateOne(id: string, filter: Filter, update: Update): Promise<OutboxEntry | null> {

@@ -1,7 +1,8 @@
 /**
  * The trusted code every script context runs before the script module is evaluated. It is the
- * only holder of the isolated-vm References to the worker's host functions, kept in closures:
- * a script that reached a Reference could use its methods to escape (CVE-2021-21413). It
+ * only holder of the worker's host functions (isolated-vm sync Callbacks, plain functions in
+ * here), kept in closures; no isolated-vm object (Reference, ExternalCopy) reaches the context,
+ * so there are none whose methods a script could use to escape (CVE-2021-21413). It
  * captures the built-ins it relies on while they are still pristine, so a script that later
  * patches globals or prototypes changes nothing here; options objects and tables have no
  * prototype, so a polluted Object.prototype cannot add transfer options or entries either.
@@ -25,16 +26,14 @@
  *
  * Kept as a string (not a TS function's `toString()`) so no compiler helper can sneak in.
  *
- * evalClosure arguments: $0 the relay Reference; $1 `[namespace | null, method, dotted name][]`;
- * $2 the report Reference.
+ * evalClosure arguments: $0 the relay function; $1 `[namespace | null, method, dotted name][]`;
+ * $2 the report function.
  */
 export const BOOTSTRAP_SOURCE = String.raw`
 'use strict';
 const relay = $0;
 const entries = $1;
 const report = $2;
-const relaySync = relay.applySync;
-const reportSync = report.applySync;
 const { apply } = Reflect;
 const { freeze, create } = Object;
 const stringify = JSON.stringify;
@@ -42,8 +41,6 @@ const parse = JSON.parse;
 const ErrorCtor = Error;
 const TypeErrorCtor = TypeError;
 const PromiseCtor = Promise;
-// Only primitives cross: no transfer option is needed, and none can be added by pollution.
-const SYNC_OPTIONS = freeze({ __proto__: null });
 /** Capability calls waiting for their answer, by id: { resolve, reject, name }. */
 const pending = create(null);
 
@@ -71,7 +68,7 @@ const forwarder = (callId, name) => freeze(async (...args) => {
   } catch (e) {
     throw new TypeErrorCtor('api.' + name + '(): arguments must be JSON data (' + messageOf(e) + ')');
   }
-  const capId = apply(relaySync, relay, [undefined, [callId, name, json], SYNC_OPTIONS]);
+  const capId = apply(relay, undefined, [callId, name, json]);
   if (typeof capId !== 'number') throw new ErrorCtor('api.' + name + '(): ' + capId);
   return new PromiseCtor((resolve, reject) => {
     pending[capId] = { __proto__: null, resolve, reject, name };
@@ -121,7 +118,7 @@ const bind = (namespace, hookName) => {
 
 const tell = (callId, kind, text, stack) => {
   try {
-    apply(reportSync, report, [undefined, [callId, kind, text, stack], SYNC_OPTIONS]);
+    apply(report, undefined, [callId, kind, text, stack]);
   } catch {
     // The host never throws; if the isolate is being torn down there is no one to tell.
   }

@@ -105,17 +105,23 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
    * Runs `script`'s hook with `input` (JSON data). Never rejects for anything the script does:
    * failures come back as `{ok: false, error}`. Rejects only if `input` is not serializable.
    */
-  async call(script: LoadedScript, input: unknown, meta: CallMeta = {}): Promise<SandboxResult> {
+  call(script: LoadedScript, input: unknown, meta: CallMeta = {}): Promise<SandboxResult> {
     const started = process.hrtime.bigint();
     const key = isolateKey(script.name, script.version, meta.dryRun === true);
-    if (this.state !== 'running') return this.failureResult(script, meta, started, 'crash', 'the sandbox pool is not running');
+    if (this.state !== 'running') return Promise.resolve(this.failureResult(script, meta, started, 'crash', 'the sandbox pool is not running'));
     const quarantined = this.ledger.get(scriptKey(script.name, script.version));
-    if (quarantined) return this.failureResult(script, meta, started, 'quarantined', `quarantined: ${quarantined.reason}`);
-    const worker = this.pickWorker(key) ?? (await this.usableWorker(key, started));
-    if (!worker) {
+    if (quarantined) return Promise.resolve(this.failureResult(script, meta, started, 'quarantined', `quarantined: ${quarantined.reason}`));
+    // No await on the way when a worker is free: each one would cost the caller a turn.
+    const worker = this.pickWorker(key);
+    if (worker) return this.dispatch(worker, key, script, input, meta, started);
+    return this.usableWorker(key, started).then((later) => {
+      if (later) return this.dispatch(later, key, script, input, meta, started);
       const message = `no sandbox worker became available within ${this.options.deadlineMs} ms`;
       return this.failureResult(script, meta, started, 'timeout', message);
-    }
+    });
+  }
+
+  private dispatch(worker: WorkerHandle, key: string, script: LoadedScript, input: unknown, meta: CallMeta, started: bigint): Promise<SandboxResult> {
     return new Promise<SandboxResult>((resolve) => {
       const id = this.nextCallId++;
       const call: PendingCall = {

@@ -16,7 +16,7 @@ import type { CallOutcome, Envelope, FromWorker, ToWorker, WorkerConfig } from '
 import { CALL_ENDED, capabilityBudgetProblem } from './capabilities.js';
 import { CpuWatchdog, watchIntervalMs } from './cpu-watchdog.js';
 import { StallGuard } from './stall-guard.js';
-import { VersionRuntime, type RuntimeHooks } from './version-runtime.js';
+import { TIMEOUT_GRAIN_MS, VersionRuntime, type RuntimeHooks } from './version-runtime.js';
 
 interface CallState {
   id: number;
@@ -43,7 +43,7 @@ const watchdog = new CpuWatchdog(intervalMs, () => {
   return busy;
 });
 
-const guard = new StallGuard(config.cpuTimeLimitMs);
+const guard = new StallGuard(config.cpuTimeLimitMs + TIMEOUT_GRAIN_MS);
 
 const hooks: RuntimeHooks = {
   relay: relayCapability,

@@ -3,7 +3,9 @@
  * through a SandboxPool (OP → worker process → isolate and back), against the built-in
  * called directly. Sequential calls after a warm-up, so each latency is one call alone.
  * Started by bench/scripts/run.ts (`node --no-node-snapshot --import tsx`), which gets the
- * result over IPC; run by hand it prints it.
+ * result over IPC; run by hand it prints it. It also prints the CPU each sandboxed call costs in
+ * the OP process and in the workers, which a shared, noisy machine disturbs less than latency.
+ * CALLS (environment) overrides the 5,000 timed calls, e.g. for a profile.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { BuiltinHookRunner, type BuiltinDeps } from '../../core/hooks/builtins.js';
@@ -24,7 +26,7 @@ export interface OverheadResult {
   cpuPerCallUs?: { op: number; workers: number };
 }
 
-const CALLS = 5_000;
+const CALLS = Number(process.env.CALLS ?? 5_000);
 const WARMUP_CALLS = 500;
 const INPUT: HookInputs['validateBindingMessage'] = { message: 'B1', client: { id: 'bench', name: 'Bench RP', logoUri: null } };
 const SOURCE = `export const validateBindingMessage = async () => ({ ok: true });`;

@@ -201,3 +201,37 @@ describe('embedded store files: the nedb format', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 });
+
+describe('embedded store: the outbox index', () => {
+  it('keeps claims in nextAttemptAt order as settlements move entries', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    const entry = (id: string, nextAttemptAt: number) => ({
+      id,
+      clientId: 'client-1',
+      mode: 'ping' as const,
+      status: 'queued' as const,
+      attempts: 0,
+      nextAttemptAt,
+      leaseOwner: null,
+      leaseExpiresAt: 0,
+      deadline: T0 + 60_000,
+      sealedPayload: null,
+      grantId: null,
+      lastError: null,
+      createdAt: T0,
+      updatedAt: T0,
+    });
+    await store.outbox.enqueue([entry('c', T0 + 3), entry('a', T0 + 1), entry('b', T0 + 2)]);
+    const [first] = await store.outbox.claimDue('o1', T0 + 10, T0 + 20, 1);
+    expect(first!.id).toBe('a');
+    await store.outbox.settle('a', 'o1', { status: 'queued', nextAttemptAt: T0 + 4, attempted: true, lastError: 'HTTP 503' }, T0 + 10);
+    const claimed = await store.outbox.claimDue('o2', T0 + 30, T0 + 40, 10);
+    expect(claimed.map((e) => e.id)).toEqual(['b', 'c', 'a']);
+    await store.outbox.settle('b', 'o2', { status: 'dead', attempted: true, lastError: 'gone' }, T0 + 30);
+    expect(await store.outbox.complete('c', 'o2')).toBe(true);
+    // The dead entry left the claim's range; the leased one is not due until its lease runs out.
+    expect(await store.outbox.claimDue('o3', T0 + 35, T0 + 50, 10)).toEqual([]);
+    expect((await store.outbox.claimDue('o3', T0 + 41, T0 + 50, 10)).map((e) => e.id)).toEqual(['a']);
+    await store.close();
+  });
+});

@@ -226,11 +226,12 @@ export class Journal {
     this.lines = [];
     this.pending = undefined;
     try {
-      if (this.handle) await this.handle.write(text);
+      // appendFile, unlike write(), retries a short write until all of it is in.
+      if (this.handle) await this.handle.appendFile(text);
       else {
         const handle = await open(this.file, 'a');
         try {
-          await handle.write(text);
+          await handle.appendFile(text);
         } finally {
           await handle.close();
         }
@@ -249,11 +250,11 @@ export class Journal {
       for (const line of lines) {
         chunk.push(line);
         if (chunk.length === LINES_PER_CHUNK) {
-          await out.write(chunk.join('\n') + '\n');
+          await out.appendFile(chunk.join('\n') + '\n');
           chunk = [];
         }
       }
-      if (chunk.length > 0) await out.write(chunk.join('\n') + '\n');
+      if (chunk.length > 0) await out.appendFile(chunk.join('\n') + '\n');
       // The rename must never expose a file whose content is not on disk yet.
       await out.sync();
     } finally {

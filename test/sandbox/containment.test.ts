@@ -25,22 +25,22 @@ afterAll(async () => {
 
 const normal = hook('normal', 1, 'return { n: ctx.n, user: await api.users.find("sub", "u" + ctx.n) };');
 
-/** Runs `hostile` while a stream of normal calls goes on; returns both outcomes. */
-async function alongsideNormalTraffic(hostile: SandboxResult | Promise<SandboxResult>) {
-  await allWorkersUp();
+/** Runs `hostile` while a stream of normal calls goes on in the same pool; returns both outcomes. */
+async function alongsideNormalTraffic(hostile: SandboxResult | Promise<SandboxResult>, on: SandboxPool = pool) {
+  await allWorkersUp(on);
   let done = false;
   const hostileCall = Promise.resolve(hostile).finally(() => (done = true));
   const normalResults: SandboxResult[] = [];
-  for (let n = 0; !done || normalResults.length < 3; n++) normalResults.push(await pool.call(normal, { n }));
+  for (let n = 0; !done || normalResults.length < 3; n++) normalResults.push(await on.call(normal, { n }));
   const result = await hostileCall;
-  await allWorkersUp();
-  normalResults.push(await pool.call(normal, { n: -1 }));
+  await allWorkersUp(on);
+  normalResults.push(await on.call(normal, { n: -1 }));
   for (const normalResult of normalResults) expect(normalResult).toMatchObject({ ok: true, value: { user: 'ok' } });
   return result;
 }
 
-async function allWorkersUp(): Promise<void> {
-  while (!pool.stats().workers.every((worker) => worker.ready)) await new Promise((resolve) => setTimeout(resolve, 20));
+async function allWorkersUp(on: SandboxPool): Promise<void> {
+  while (!on.stats().workers.every((worker) => worker.ready)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe('CPU', () => {
@@ -67,29 +67,42 @@ describe('CPU', () => {
 });
 
 describe('memory', () => {
+  // A pool of its own with CPU and wall-clock limits far above what these scripts need when the
+  // machine is idle: on a loaded one V8 can spend over a second dying of a catastrophic
+  // out-of-memory, and a memory hog can use its CPU budget before it reaches the memory limit,
+  // either of which would end the call as `timeout` or `cpu` instead of the failure under test.
+  let pool: SandboxPool;
+  let logs: Array<Record<string, unknown>>;
+  beforeAll(async () => {
+    ({ pool, logs } = await startPool({ cpuTimeLimitMs: 5000, deadlineMs: 10_000 }, () => 'ok'));
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
   it('fails a call that allocates past the memory limit, and rebuilds the isolate for the next', async () => {
     const hog = script('hog', 1, 'h', 'let calls = 0;\nexport async function h(ctx: { hog: boolean }) {\n  calls += 1;\n  const keep: unknown[] = [];\n  while (ctx.hog) keep.push(new Array(100_000).fill(keep.length));\n  return calls;\n}\n');
-    const result = await alongsideNormalTraffic(pool.call(hog, { hog: true }));
+    const result = await alongsideNormalTraffic(pool.call(hog, { hog: true }), pool);
     expect(result).toMatchObject({ ok: false, error: { kind: 'memory', message: 'hog@1: exceeded its memory limit (32 MB); its isolate was reset' } });
     expect(valueOf(await pool.call(hog, { hog: false }))).toBe(1);
   });
 
   it("survives 'ab'.repeat(2**27).split(''), which aborts V8: the worker dies and is replaced", async () => {
     const restarts = pool.stats().workerRestarts;
-    const result = await alongsideNormalTraffic(pool.call(hook('splitter', 1, "return 'ab'.repeat(2 ** 27).split('').length;"), {}));
+    const result = await alongsideNormalTraffic(pool.call(hook('splitter', 1, "return 'ab'.repeat(2 ** 27).split('').length;"), {}), pool);
     expect(result).toMatchObject({ ok: false, error: { kind: 'crash' } });
     expect(result.ok || result.error.message).toMatch(/^splitter@1: sandbox worker died \(killed by SIGTRAP\) while this call was running$/);
     expect(pool.stats().workerRestarts).toBe(restarts + 1);
   });
 
   it('survives new Array(1e8)', async () => {
-    const result = await alongsideNormalTraffic(pool.call(hook('bigArray', 1, 'const a = new Array(1e8);\nreturn a.length;'), {}));
+    const result = await alongsideNormalTraffic(pool.call(hook('bigArray', 1, 'const a = new Array(1e8);\nreturn a.length;'), {}), pool);
     expect(result).toMatchObject({ ok: true, value: 1e8 });
   });
 
   it('survives new Array(1e8).fill(0), a catastrophic out-of-memory: the worker reports it, dies and is replaced', async () => {
     const restarts = pool.stats().workerRestarts;
-    const result = await alongsideNormalTraffic(pool.call(hook('bigFill', 1, 'return new Array(1e8).fill(0).length;'), {}));
+    const result = await alongsideNormalTraffic(pool.call(hook('bigFill', 1, 'return new Array(1e8).fill(0).length;'), {}), pool);
     expect(result).toMatchObject({ ok: false, error: { kind: 'crash' } });
     expect(pool.stats().workerRestarts).toBe(restarts + 1);
     expect(logs).toContainEqual(expect.objectContaining({ event: 'sandbox.worker.died', blamed: ['bigFill@1'] }));
@@ -107,7 +120,7 @@ describe('deadline', () => {
 
   it('kills and replaces a worker that stops answering, blaming the version it was running', async () => {
     const frozen = hook('frozen', 1, 'return 1;');
-    await allWorkersUp();
+    await allWorkersUp(pool);
     expect(valueOf(await pool.call(frozen, {}))).toBe(1);
     const worker = pool.stats().workers.find((w) => w.loadedVersions.includes('frozen@1'));
     const restarts = pool.stats().workerRestarts;
@@ -115,7 +128,7 @@ describe('deadline', () => {
     const result = await alongsideNormalTraffic(pool.call(frozen, {}));
     expect(result).toMatchObject({ ok: false, error: { kind: 'timeout' } });
     while (pool.stats().workerRestarts === restarts) await new Promise((resolve) => setTimeout(resolve, 20));
-    await allWorkersUp();
+    await allWorkersUp(pool);
     expect(pool.stats().workerRestarts).toBe(restarts + 1);
     expect(logs).toContainEqual(expect.objectContaining({ event: 'sandbox.worker.died', pid: worker?.pid, cause: 'killed by SIGKILL', blamed: ['frozen@1'] }));
     expect(valueOf(await pool.call(frozen, {}))).toBe(1);

@@ -56,12 +56,11 @@ export class Collection<T extends object> {
   private async loadOnce(warn: (message: string) => void): Promise<void> {
     const journal = this.journal;
     if (!journal) return;
-    const { documents, garbage } = await loadFile(journal.file, warn);
-    for (const [key, doc] of documents) {
-      delete doc._id;
+    // A copy, not the parsed object frozen in place: the copy gets the compact layout (frozen.ts).
+    const { records, garbage } = await loadFile(journal.file, ({ _id, ...record }) => deepFrozen(record) as T, warn);
+    for (const [key, record] of records) {
       try {
-        // A copy, not the parsed object frozen in place: the copy gets the compact layout (frozen.ts).
-        this.commit(key, deepFrozen(doc) as T, false);
+        this.commit(key, record, false);
       } catch (err) {
         if (err instanceof DuplicateKeyError) throw new Error(`embedded store: ${journal.file}: two records share a unique ${this.name} value (record ${key})`);
         throw err;

@@ -24,9 +24,9 @@ export function deletionLine(key: string): string {
   return `{"$$deleted":true,"_id":${JSON.stringify(key)}}`;
 }
 
-export interface LoadedFile {
-  /** Live documents by `_id`, `_id` still in them. */
-  documents: Map<string, Record<string, unknown>>;
+export interface LoadedFile<T> {
+  /** Live records by `_id`, as `toRecord` made them. */
+  records: Map<string, T>;
   /** True when the file holds anything besides the live documents: worth compacting. */
   garbage: boolean;
 }
@@ -39,16 +39,20 @@ export interface LoadedFile {
  * up to 10 % unreadable lines anywhere; nedb compacts on every load, so a file it wrote never has
  * a torn line before the end either.)
  */
-export async function loadFile(file: string, warn: (message: string) => void): Promise<LoadedFile> {
+export async function loadFile<T>(
+  file: string,
+  toRecord: (document: Record<string, unknown>) => T,
+  warn: (message: string) => void,
+): Promise<LoadedFile<T>> {
   await recoverCompaction(file);
   let data: Buffer;
   try {
     data = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { documents: new Map(), garbage: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: new Map(), garbage: false };
     throw err;
   }
-  const documents = new Map<string, Record<string, unknown>>();
+  const records = new Map<string, T>();
   let lines = 0;
   let torn: number[] = [];
   let lineNo = 0;
@@ -73,14 +77,15 @@ export async function loadFile(file: string, warn: (message: string) => void): P
     }
     const id = doc._id;
     if (typeof id !== 'string' || id === '') continue; // nedb's index lines, or nothing of ours
-    if (doc.$$deleted === true) documents.delete(id);
-    else documents.set(id, doc);
+    // Converted at once, so the parsed document dies young instead of being kept until the end.
+    if (doc.$$deleted === true) records.delete(id);
+    else records.set(id, toRecord(doc));
   }
   if (torn.length > 0) {
     warn(`embedded store: ${file}: skipped unreadable line(s) ${torn.join(', ')} at the end of the file (a write cut short by a crash)`);
   }
   const complete = data.length === 0 || data[data.length - 1] === 0x0a;
-  return { documents, garbage: lines !== documents.size || !complete };
+  return { records, garbage: lines !== records.size || !complete };
 }
 
 function parseLine(text: string): Record<string, unknown> | undefined {

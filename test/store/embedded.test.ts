@@ -235,3 +235,16 @@ describe('embedded store: the outbox index', () => {
     await store.close();
   });
 });
+
+describe('embedded store: odd member names', () => {
+  it('keeps a claim named __proto__ as a member, never as the prototype', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    const user = userRecord({ claims: JSON.parse('{"__proto__":{"admin":true},"name":"Jane"}') as Record<string, unknown> });
+    await store.users.create(user);
+    const got = (await store.users.get(user.sub))!;
+    expect(Object.getPrototypeOf(got.claims)).toBe(Object.prototype);
+    expect(Object.keys(got.claims)).toEqual(['__proto__', 'name']);
+    expect((got.claims as { admin?: unknown }).admin).toBeUndefined();
+    await store.close();
+  });
+});

@@ -55,9 +55,10 @@ function builder(keys: readonly string[]): Builder {
   const shape = keys.join('\0');
   let build = builders.get(shape);
   if (build) return build;
+  // In a literal (and in an assignment) `__proto__` would set the prototype, not a member.
+  if (keys.includes('__proto__')) return define(keys);
   if (builders.size >= MAX_SHAPES) return assign(keys);
   const members = keys.map((key) => `${JSON.stringify(key)}: member(source[${JSON.stringify(key)}])`);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   build = new Function('source', 'member', `return { ${members.join(', ')} };`) as Builder;
   builders.set(shape, build);
   return build;
@@ -67,6 +68,14 @@ function assign(keys: readonly string[]): Builder {
   return (source, member) => {
     const copy: Record<string, unknown> = {};
     for (const key of keys) copy[key] = member(source[key]);
+    return copy;
+  };
+}
+
+function define(keys: readonly string[]): Builder {
+  return (source, member) => {
+    const copy: Record<string, unknown> = {};
+    for (const key of keys) Object.defineProperty(copy, key, { value: member(source[key]), enumerable: true, writable: true, configurable: true });
     return copy;
   };
 }

@@ -263,7 +263,7 @@ export class KeepAliveClient {
       const idle = dest.idle.pop();
       if (idle) start(idle);
       else
-        this.connect(url, dest).then(start, (err: Error) => {
+        this.connect(url, dest, limits.timeoutMs).then(start, (err: Error) => {
           clearTimeout(timer);
           if (!timedOut) reject(err);
         });
@@ -292,7 +292,7 @@ export class KeepAliveClient {
     this.destinations.clear();
   }
 
-  private async connect(url: URL, dest: Destination): Promise<Connection> {
+  private async connect(url: URL, dest: Destination, timeoutMs: number): Promise<Connection> {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const literal = isIP(hostname) !== 0;
     // A literal was checked with the URL; a name is checked for every address it resolves to now.
@@ -300,14 +300,14 @@ export class KeepAliveClient {
     // Addresses in the resolver's order, the next one only when connecting to one fails.
     for (let i = 0; ; i++) {
       try {
-        return new Connection(await this.open(url, dest, addresses[i] as string, literal ? null : hostname), this, dest);
+        return new Connection(await this.open(url, dest, addresses[i] as string, literal ? null : hostname, timeoutMs), this, dest);
       } catch (err) {
         if (i + 1 >= addresses.length) throw err;
       }
     }
   }
 
-  private open(url: URL, dest: Destination, address: string, servername: string | null): Promise<Socket> {
+  private open(url: URL, dest: Destination, address: string, servername: string | null, timeoutMs: number): Promise<Socket> {
     const secure = url.protocol === 'https:';
     const port = Number(url.port) || (secure ? 443 : 80);
     return new Promise<Socket>((resolve, reject) => {
@@ -327,8 +327,13 @@ export class KeepAliveClient {
         reject(err);
       };
       s.once('error', onError);
+      // A connection that never completes is given up with the attempt, not left to the kernel.
+      const onTimeout = (): void => void s.destroy(new ResponseError('ETIMEDOUT', `no connection within ${timeoutMs} ms`));
+      s.setTimeout(timeoutMs, onTimeout);
       s.once(ready, () => {
         s.off('error', onError);
+        s.off('timeout', onTimeout);
+        s.setTimeout(0);
         resolve(s);
       });
       if (secure) s.on('session', (session: Buffer) => (dest.session = session));

@@ -176,6 +176,8 @@ class Exchange {
 /** A socket and its one exchange at a time; its listeners stay for its whole life. */
 class Connection {
   exchange: Exchange | null = null;
+  /** When it last went idle (Date.now()), for the idle sweep. */
+  idleSince = 0;
   private closed = false;
 
   constructor(
@@ -188,7 +190,6 @@ class Connection {
     socket.on('error', (err: Error) => (this.exchange ? this.exchange.fail(err) : this.destroy()));
     socket.on('end', () => this.lost());
     socket.on('close', () => this.lost());
-    socket.on('timeout', () => this.exchange === null && this.destroy());
   }
 
   private lost(): void {
@@ -220,6 +221,7 @@ export class KeepAliveClient {
   private readonly idleTimeoutMs: number;
   private readonly maxIdle: number;
   private closed = false;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: KeepAliveOptions) {
     this.secureContext = options.secureContext ?? createSecureContext();
@@ -257,7 +259,6 @@ export class KeepAliveClient {
         this.busy.add(conn);
         exchange = new Exchange(conn, limits.maxResponseBytes, resolve, reject, () => clearTimeout(timer));
         conn.exchange = exchange;
-        conn.socket.setTimeout(0);
         conn.socket.write(head + body);
       };
       const idle = dest.idle.pop();
@@ -274,8 +275,9 @@ export class KeepAliveClient {
   release(conn: Connection, dest: Destination): void {
     this.busy.delete(conn);
     if (this.closed || dest.idle.length >= this.maxIdle) return conn.destroy();
-    conn.socket.setTimeout(this.idleTimeoutMs);
+    conn.idleSince = Date.now();
     dest.idle.push(conn);
+    this.sweepSoon();
   }
 
   /** Called by a connection that closed. */
@@ -285,7 +287,33 @@ export class KeepAliveClient {
     if (at >= 0) dest.idle.splice(at, 1);
   }
 
+  /**
+   * Idle connections are closed by one sweep every half idle timeout, while there are any: cheaper
+   * than arming and disarming a socket timer around every request.
+   */
+  private sweepSoon(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1, this.idleTimeoutMs / 2));
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const before = Date.now() - this.idleTimeoutMs;
+    let idle = 0;
+    for (const dest of this.destinations.values()) {
+      // Oldest first: the idle list is used last-in, first-out.
+      while (dest.idle.length > 0 && (dest.idle[0] as Connection).idleSince <= before) (dest.idle[0] as Connection).destroy();
+      idle += dest.idle.length;
+    }
+    if (idle === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
   close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     this.closed = true;
     for (const conn of this.busy) conn.destroy();
     for (const dest of this.destinations.values()) for (const conn of [...dest.idle]) conn.destroy();

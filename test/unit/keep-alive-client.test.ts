@@ -122,6 +122,18 @@ describe('KeepAliveClient', () => {
     client.close();
   });
 
+  it('closes connections left idle longer than the idle timeout', async () => {
+    const client = new KeepAliveClient({ policy: policy(), secureContext, idleTimeoutMs: 50 });
+    const opened = await connectionsFor(async () => {
+      expect(await post(client, '/ok')).toBe(204);
+      expect(await post(client, '/ok')).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await post(client, '/ok')).toBe(204);
+    });
+    expect(opened).toBe(2);
+    client.close();
+  });
+
   it('rejects once closed', async () => {
     const client = new KeepAliveClient({ policy: policy(), secureContext });
     client.close();

@@ -70,7 +70,7 @@ export async function startServer(path: string, extraEnv: Record<string, string>
   const child = fork(path, [], { env, execArgv: ['--no-node-snapshot'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const stderr = stderrTail(child);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in time')), START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${stderr()}`)), START_TIMEOUT_MS);
     child.on('message', (m: ServerMessage) => {
       if (m.type !== 'ready') return;
       clearTimeout(timer);

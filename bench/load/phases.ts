@@ -9,7 +9,7 @@ import { errorKind, failureKind, runWorkers, type Endpoints, type Http, type Rec
 import type { Links } from './links.js';
 
 /** Requests cycle through the users so no single record is the hot one. */
-const BC_BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hint=${userSub(n)}`);
+export const BC_BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hint=${userSub(n)}`);
 /** The same, with what makes validateUserCode and validateBindingMessage run. */
 export const USER_CODE_BODIES = BC_BODIES.map((body, n) => `${body}&user_code=${USER_CODE}&binding_message=B${n}`);
 
@@ -19,7 +19,7 @@ export const USER_CODE_BODIES = BC_BODIES.map((body, n) => `${body}&user_code=${
  * OP's slow_down rule can never fire; oidc-provider 9 has no such rule.
  */
 const REPOLL_GAP_MS = POLL_INTERVAL_SEC * 1000 + 50;
-const LINK_TIMEOUT_MS = 10_000;
+export const LINK_TIMEOUT_MS = 10_000;
 /** Both servers' authenticator-app API (ours: core/enduser/api-routes.ts). */
 const APP_API = { request: '/enduser/api/request', decision: '/enduser/api/decision' };
 
@@ -107,28 +107,53 @@ export async function pollsPhase(ctx: PhaseContext, ids: readonly string[]): Pro
  * answers 200 with an id_token; latency is the whole flow's.
  */
 async function flow(ctx: PhaseContext, n: number): Promise<void> {
-  const { http, endpoints, recorder } = ctx;
   const start = process.hrtime.bigint();
   const id = await bcAuthorize(ctx, n, 'bc-authorize');
   if (!id) return;
-  let step = 'link';
+  const step: FlowStep = { name: 'link' };
   try {
-    const link = new URL(await ctx.links.waitFor(id, LINK_TIMEOUT_MS));
-    const token = link.searchParams.get('token') ?? '';
-    step = 'app GET';
-    const shown = await http.appGet(APP_API.request, token);
-    if (shown.status !== 200) return recorder.error(errorKind(step, shown));
-    step = 'app POST';
-    const decided = await http.appPost(APP_API.decision, token, { decision: 'approve' });
-    if (decided.status !== 200) return recorder.error(errorKind(step, decided));
-    step = 'token';
-    const tokens = await http.clientPost(endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${id}`);
-    const idToken = tokens.status === 200 ? (JSON.parse(tokens.text) as { id_token?: unknown }).id_token : undefined;
-    if (typeof idToken === 'string') recorder.success(start);
-    else recorder.error(errorKind(step, tokens));
+    if (await approveByLink(ctx, id, step)) await redeem(ctx, id, start, step);
   } catch (err) {
-    recorder.error(failureKind(step, err));
+    ctx.recorder.error(failureKind(step.name, err));
   }
+}
+
+/** The step of a flow running now, so that a failure is counted under it. */
+export interface FlowStep {
+  name: string;
+}
+
+/**
+ * The link arrives (over IPC) → GET the request and POST approve with the link token. False, with
+ * the error recorded, when a step answers otherwise than 200; throws on a network failure.
+ */
+export async function approveByLink(ctx: PhaseContext, id: string, step: FlowStep): Promise<boolean> {
+  const { http, recorder } = ctx;
+  step.name = 'link';
+  const link = new URL(await ctx.links.waitFor(id, LINK_TIMEOUT_MS));
+  const token = link.searchParams.get('token') ?? '';
+  step.name = 'app GET';
+  const shown = await http.appGet(APP_API.request, token);
+  if (shown.status !== 200) {
+    recorder.error(errorKind(step.name, shown));
+    return false;
+  }
+  step.name = 'app POST';
+  const decided = await http.appPost(APP_API.decision, token, { decision: 'approve' });
+  if (decided.status !== 200) {
+    recorder.error(errorKind(step.name, decided));
+    return false;
+  }
+  return true;
+}
+
+/** One token request for `id`. Success = 200 with an id_token, the flow timed from `start`. */
+export async function redeem(ctx: PhaseContext, id: string, start: bigint, step: FlowStep): Promise<void> {
+  step.name = 'token';
+  const tokens = await ctx.http.clientPost(ctx.endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${id}`);
+  const idToken = tokens.status === 200 ? (JSON.parse(tokens.text) as { id_token?: unknown }).id_token : undefined;
+  if (typeof idToken === 'string') ctx.recorder.success(start);
+  else ctx.recorder.error(errorKind(step.name, tokens));
 }
 
 export async function flowsPhase(ctx: PhaseContext): Promise<void> {

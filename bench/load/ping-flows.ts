@@ -7,22 +7,19 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CIBA_GRANT, USERS, userSub, type PingReceiverSettings } from '../protocol.js';
+import { USERS, type PingReceiverSettings } from '../protocol.js';
 import type { Arrival, ReceiverMessage } from '../callbacks/receiver.js';
 import { errorKind, failureKind, runWorkers } from './http.js';
 import { Links } from './links.js';
-import type { PhaseContext } from './phases.js';
+import { approveByLink, BC_BODIES, LINK_TIMEOUT_MS, redeem, type FlowStep, type PhaseContext } from './phases.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const LINK_TIMEOUT_MS = 10_000;
 /** From the approval's answer to the ping; both servers send it within milliseconds when healthy. */
 const PING_TIMEOUT_MS = 10_000;
 const RECEIVER_START_MS = 30_000;
-const APP_API = { request: '/enduser/api/request', decision: '/enduser/api/decision' };
 
 /** A distinct client_notification_token per flow, so the receiver's bearer is checked against the flow's own. */
 const notificationToken = (n: number): string => `bench-ping-${n}`;
-const BODIES = Array.from({ length: USERS }, (_, n) => `scope=openid&login_hint=${userSub(n)}`);
 
 /** The receiver process and the pings it reported, matched to flows by auth_req_id. */
 export class PingReceiver {
@@ -99,33 +96,20 @@ async function pingFlow(ctx: PhaseContext, receiver: PingReceiver, n: number): P
   const { http, endpoints, recorder } = ctx;
   const start = process.hrtime.bigint();
   const expectedBearer = notificationToken(n);
-  let step = 'bc-authorize';
+  const step: FlowStep = { name: 'bc-authorize' };
   try {
-    const answer = await http.clientPost(endpoints.backchannel, `${BODIES[n % USERS] as string}&client_notification_token=${expectedBearer}`);
+    const answer = await http.clientPost(endpoints.backchannel, `${BC_BODIES[n % USERS] as string}&client_notification_token=${expectedBearer}`);
     const id = answer.status === 200 ? (JSON.parse(answer.text) as { auth_req_id?: unknown }).auth_req_id : undefined;
-    if (typeof id !== 'string') return recorder.error(errorKind(step, answer));
+    if (typeof id !== 'string') return recorder.error(errorKind(step.name, answer));
     // Waiting starts now: a ping may well arrive before the approval's answer does.
     const ping = receiver.waitFor(id, LINK_TIMEOUT_MS + PING_TIMEOUT_MS);
     ping.catch(() => undefined);
-    step = 'link';
-    const link = new URL(await ctx.links.waitFor(id, LINK_TIMEOUT_MS));
-    const token = link.searchParams.get('token') ?? '';
-    step = 'app GET';
-    const shown = await http.appGet(APP_API.request, token);
-    if (shown.status !== 200) return recorder.error(errorKind(step, shown));
-    step = 'app POST';
-    const decided = await http.appPost(APP_API.decision, token, { decision: 'approve' });
-    if (decided.status !== 200) return recorder.error(errorKind(step, decided));
-    step = 'ping';
-    const bearer = await ping;
-    if (bearer !== expectedBearer) return recorder.error('ping wrong bearer');
-    step = 'token';
-    const tokens = await http.clientPost(endpoints.token, `grant_type=${CIBA_GRANT}&auth_req_id=${id}`);
-    const idToken = tokens.status === 200 ? (JSON.parse(tokens.text) as { id_token?: unknown }).id_token : undefined;
-    if (typeof idToken === 'string') recorder.success(start);
-    else recorder.error(errorKind(step, tokens));
+    if (!(await approveByLink(ctx, id, step))) return;
+    step.name = 'ping';
+    if ((await ping) !== expectedBearer) return recorder.error('ping wrong bearer');
+    await redeem(ctx, id, start, step);
   } catch (err) {
-    recorder.error(failureKind(step, err));
+    recorder.error(failureKind(step.name, err));
   }
 }
 

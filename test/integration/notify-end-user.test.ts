@@ -113,7 +113,10 @@ describe('reaching the end-user with the bundled notifiers', () => {
     expect(body.get('To')).toBe('+15551234567');
     expect(body.get('Body')).toContain('SMS-1');
     expect(body.get('Body')).toMatch(/\/verify\?token=/);
-    const attempt = t.logs.lines.find((l) => l.msg === 'end-user notification attempt' && l.authReqId === ack.body.auth_req_id);
-    expect(attempt).toMatchObject({ channel: 'sms', delivered: true, script: 'notify', version: 1 });
+    // Logged once Twilio's answer is back, which may be after the fake has recorded the request.
+    await vi.waitFor(() => {
+      const attempt = t.logs.lines.find((l) => l.msg === 'end-user notification attempt' && l.authReqId === ack.body.auth_req_id);
+      expect(attempt).toMatchObject({ channel: 'sms', delivered: true, script: 'notify', version: 1 });
+    });
   });
 });

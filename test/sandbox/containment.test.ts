@@ -67,14 +67,16 @@ describe('CPU', () => {
 });
 
 describe('memory', () => {
-  // A pool of its own with CPU and wall-clock limits far above what these scripts need when the
-  // machine is idle: on a loaded one V8 can spend over a second dying of a catastrophic
-  // out-of-memory, and a memory hog can use its CPU budget before it reaches the memory limit,
-  // either of which would end the call as `timeout` or `cpu` instead of the failure under test.
+  // A pool of its own with a wall-clock deadline far above what these scripts need: on a loaded
+  // machine V8 can spend seconds dying of a catastrophic out-of-memory, which must end as the
+  // crash it is, not as a timeout. The CPU limit stays low enough for the worker's stall guard
+  // (which acts one CPU limit after an entry went quiet) and the CPU timeout to end such an
+  // entry well within the deadline, and high enough (2x what a hog took on a loaded machine) for
+  // the memory hog to reach the memory limit first.
   let pool: SandboxPool;
   let logs: Array<Record<string, unknown>>;
   beforeAll(async () => {
-    ({ pool, logs } = await startPool({ cpuTimeLimitMs: 5000, deadlineMs: 10_000 }, () => 'ok'));
+    ({ pool, logs } = await startPool({ cpuTimeLimitMs: 1000, deadlineMs: 10_000 }, () => 'ok'));
   });
   afterAll(async () => {
     await pool?.close();

@@ -60,8 +60,11 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |\r|$)/;
 const DEFAULT_IDLE_MS = 4000;
 const DEFAULT_MAX_IDLE = 256;
+/** Destinations are client-chosen (registered endpoints): past this many, unused ones are dropped. */
+const MAX_DESTINATIONS = 1024;
 
 interface Destination {
+  readonly key: string;
   readonly idle: Connection[];
   /** The last TLS session ticket, to resume rather than handshake anew. */
   session: Buffer | undefined;
@@ -183,7 +186,7 @@ class Connection {
   constructor(
     readonly socket: Socket,
     private readonly pool: KeepAliveClient,
-    private readonly destination: Destination,
+    readonly destination: Destination,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => (this.exchange ? this.exchange.onData(chunk) : this.destroy()));
@@ -240,7 +243,8 @@ export class KeepAliveClient {
     const key = `${url.protocol}//${url.host}`;
     let destination = this.destinations.get(key);
     if (!destination) {
-      destination = { idle: [], session: undefined };
+      if (this.destinations.size >= MAX_DESTINATIONS) this.pruneUnused();
+      destination = { key, idle: [], session: undefined };
       this.destinations.set(key, destination);
     }
     const dest = destination;
@@ -261,7 +265,7 @@ export class KeepAliveClient {
         conn.exchange = exchange;
         conn.socket.write(head + body);
       };
-      const idle = dest.idle.pop();
+      const idle = this.takeIdle(dest);
       if (idle) start(idle);
       else
         this.connect(url, dest, limits.timeoutMs).then(start, (err: Error) => {
@@ -271,10 +275,25 @@ export class KeepAliveClient {
     });
   }
 
+  /**
+   * The most recently used idle connection. Any kept past the idle timeout is closed instead: the
+   * sweep runs only every half timeout, and a server closing its end at about that age would
+   * otherwise reset the request.
+   */
+  private takeIdle(dest: Destination): Connection | undefined {
+    const before = Date.now() - this.idleTimeoutMs;
+    for (let conn = dest.idle.pop(); conn; conn = dest.idle.pop()) {
+      if (conn.idleSince > before) return conn;
+      conn.destroy();
+    }
+    return undefined;
+  }
+
   /** Called by a connection whose exchange ended cleanly. */
   release(conn: Connection, dest: Destination): void {
     this.busy.delete(conn);
-    if (this.closed || dest.idle.length >= this.maxIdle) return conn.destroy();
+    // A destination dropped while this connection was being opened is not pooled any more.
+    if (this.closed || this.destinations.get(dest.key) !== dest || dest.idle.length >= this.maxIdle) return conn.destroy();
     conn.idleSince = Date.now();
     dest.idle.push(conn);
     this.sweepSoon();
@@ -309,6 +328,13 @@ export class KeepAliveClient {
       clearInterval(this.sweeper);
       this.sweeper = null;
     }
+  }
+
+  /** Forgets destinations with no connection, idle or busy (and their TLS session tickets). */
+  private pruneUnused(): void {
+    const inUse = new Set<Destination>();
+    for (const conn of this.busy) inUse.add(conn.destination);
+    for (const [key, dest] of this.destinations) if (dest.idle.length === 0 && !inUse.has(dest)) this.destinations.delete(key);
   }
 
   close(): void {

@@ -247,4 +247,16 @@ describe('embedded store: odd member names', () => {
     expect((got.claims as { admin?: unknown }).admin).toBeUndefined();
     await store.close();
   });
+
+  it('copies objects whose member names join to the same string as members apart', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    // A name holding NUL between other member names must not share a copier with those members.
+    const odd = userRecord({ claims: { 'given_name\u0000family_name': 'x' } });
+    const plain = userRecord({ claims: { given_name: 'Jane', family_name: 'Doe' } });
+    await store.users.create(odd);
+    await store.users.create(plain);
+    expect((await store.users.get(plain.sub))?.claims).toEqual({ given_name: 'Jane', family_name: 'Doe' });
+    expect((await store.users.get(odd.sub))?.claims).toEqual({ 'given_name\u0000family_name': 'x' });
+    await store.close();
+  });
 });

@@ -3,7 +3,7 @@
  * are written byte for byte, so framing, bounds and connection reuse are seen exactly.
  */
 import { createServer, createSecureContext, rootCertificates, type Server, type TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OutboundRefused, type OutboundPolicy } from '../../core/net/address-policy.js';
 import { AttemptTimeout, KeepAliveClient } from '../../core/net/keep-alive-client.js';
 import { testTls } from '../plugins/support/tls.js';
@@ -129,6 +129,22 @@ describe('KeepAliveClient', () => {
       expect(await post(client, '/ok')).toBe(204);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await post(client, '/ok')).toBe(204);
+    });
+    expect(opened).toBe(2);
+    client.close();
+  });
+
+  it('opens a new connection rather than reuse one idle past the idle timeout, before any sweep', async () => {
+    const client = new KeepAliveClient({ policy: policy(), secureContext, idleTimeoutMs: 60_000 });
+    const opened = await connectionsFor(async () => {
+      expect(await post(client, '/ok')).toBe(204);
+      // A minute later by the clock the client reads; its sweep (every 30 s of real time) has not run.
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 61_000);
+      try {
+        expect(await post(client, '/ok')).toBe(204);
+      } finally {
+        clock.mockRestore();
+      }
     });
     expect(opened).toBe(2);
     client.close();

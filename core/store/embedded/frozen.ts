@@ -52,7 +52,8 @@ const builders = new Map<string, Builder>();
 const MAX_SHAPES = 512;
 
 function builder(keys: readonly string[]): Builder {
-  const shape = keys.join('\0');
+  // JSON, not a separator: with `\0` as one, members named `a\0b` and `a`, `b` would share a copier.
+  const shape = JSON.stringify(keys);
   let build = builders.get(shape);
   if (build) return build;
   // In a literal (and in an assignment) `__proto__` would set the prototype, not a member.

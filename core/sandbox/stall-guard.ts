@@ -86,24 +86,43 @@ setInterval(() => {
 }, workerData.intervalMs);
 `;
 
+/** Guard threads that failed and were replaced; past this, the worker carries on without one. */
+const MAX_GUARD_RESTARTS = 3;
+
 export class StallGuard {
   private readonly state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   private readonly ids = new Map<string, number>();
-  private readonly thread: Worker;
+  private thread: Worker;
+  private restarts = 0;
 
   /** `timeoutMs`: the longest timeout an entry is given. */
-  constructor(timeoutMs: number) {
-    this.thread = new Worker(GUARD_SOURCE, {
+  constructor(private readonly timeoutMs: number) {
+    this.thread = this.spawn();
+  }
+
+  private spawn(): Worker {
+    const thread = new Worker(GUARD_SOURCE, {
       eval: true,
       // Nothing of the process's own flags (--import tsx, --no-node-snapshot) is needed here.
       execArgv: [],
       env: {},
       stdout: false,
       stderr: false,
-      workerData: { buffer: this.state.buffer, stallMs: timeoutMs + STALL_MARGIN_MS, intervalMs: GUARD_INTERVAL_MS, fd: STALL_FD },
+      workerData: { buffer: this.state.buffer, stallMs: this.timeoutMs + STALL_MARGIN_MS, intervalMs: GUARD_INTERVAL_MS, fd: STALL_FD },
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
     });
-    this.thread.unref();
+    thread.unref();
+    for (const [key, id] of this.ids) thread.postMessage({ id, key });
+    // Unhandled, a guard's failure (its own fault, its small heap) would kill this worker and be
+    // blamed on the script running; replaced, the worker keeps its protection.
+    thread.once('error', (err) => {
+      const replace = this.restarts < MAX_GUARD_RESTARTS;
+      process.stderr.write(`sandbox stall guard failed (${err.message}); ${replace ? 'replacing it' : 'carrying on without one'}\n`);
+      if (!replace) return;
+      this.restarts += 1;
+      this.thread = this.spawn();
+    });
+    return thread;
   }
 
   /** An entry into `key`'s isolate starts. */

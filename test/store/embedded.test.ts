@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore } from '../../core/store/index.js';
 import type { Store } from '../../core/store/ports.js';
 import { runStoreContract } from './contract.js';
+import { Journal } from '../../core/store/embedded/journal.js';
 import { T0, authRequestRecord, clientRecord, userRecord } from './fixtures.js';
 
 async function opened(store: Store): Promise<Store> {
@@ -258,5 +259,29 @@ describe('embedded store: odd member names', () => {
     expect((await store.users.get(plain.sub))?.claims).toEqual({ given_name: 'Jane', family_name: 'Doe' });
     expect((await store.users.get(odd.sub))?.claims).toEqual({ 'given_name\u0000family_name': 'x' });
     await store.close();
+  });
+});
+
+describe('embedded store: the journal when a compaction fails', () => {
+  it('appends the lines that were queued for it afterwards, so the file catches up with memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ciba-op-journal-'));
+    const file = join(dir, 'things.db');
+    try {
+      const journal = new Journal(file);
+      await journal.open();
+      await journal.append('{"_id":"a"}');
+      // A directory where the compaction's temp file goes makes the rewrite fail.
+      mkdirSync(`${file}~`);
+      const queued = journal.append('{"_id":"b"}');
+      await expect(journal.compact(() => ['{"_id":"a"}', '{"_id":"b"}'])).rejects.toThrow();
+      await expect(queued).rejects.toThrow();
+      rmSync(`${file}~`, { recursive: true });
+      await journal.written();
+      expect(readFileSync(file, 'utf8')).toBe('{"_id":"a"}\n{"_id":"b"}\n');
+      expect(journal.dirty).toBe(true);
+      await journal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -212,8 +212,12 @@ export class Collection<T extends object> {
 
   async close(): Promise<void> {
     if (!this.journal) return;
-    await this.compactIfDirty();
-    await this.journal.close();
+    try {
+      await this.compactIfDirty();
+    } finally {
+      // A failed compaction leaves the appended file, which loads as well; the handle must close.
+      await this.journal.close();
+    }
   }
 
   private compact(): Promise<void> {

@@ -170,6 +170,11 @@ export class Journal {
   append(line: string): Promise<void> {
     this.lines.push(line);
     this.appended += 1;
+    return this.schedule();
+  }
+
+  /** The batch the queued lines go out with, and its flush, once per batch. */
+  private schedule(): Promise<void> {
     if (this.pending === undefined) {
       this.pending = batch();
       // setImmediate runs after the current turn's promise jobs: every write of the turn joins.
@@ -195,6 +200,8 @@ export class Journal {
     return this.io(async () => {
       const lines = snapshot();
       const superseded = this.pending;
+      const queued = this.lines;
+      const appended = this.appended;
       this.lines = [];
       this.pending = undefined;
       this.appended = 0;
@@ -203,6 +210,11 @@ export class Journal {
         superseded?.resolve();
       } catch (err) {
         superseded?.reject(err);
+        // The queued lines go back in front, to be appended next: the file is the old one, or
+        // (when only reopening failed) the snapshot, which the same lines again leave unchanged.
+        this.lines = [...queued, ...this.lines];
+        this.appended += appended;
+        if (this.lines.length > 0) this.schedule();
         throw err;
       }
     });
@@ -231,18 +243,15 @@ export class Journal {
     this.lines = [];
     this.pending = undefined;
     try {
-      // appendFile, unlike write(), retries a short write until all of it is in.
-      if (this.handle) await this.handle.appendFile(text);
-      else {
-        const handle = await open(this.file, 'a');
-        try {
-          await handle.appendFile(text);
-        } finally {
-          await handle.close();
-        }
+      const handle = this.handle ?? (await open(this.file, 'a'));
+      try {
+        await appendWhole(handle, text);
+      } finally {
+        if (handle !== this.handle) await handle.close();
       }
       current.resolve();
     } catch (err) {
+      // The change stays in memory and `dirty`: the next compaction writes it.
       current.reject(err);
     }
   }
@@ -267,10 +276,28 @@ export class Journal {
     }
     await rename(temp, this.file);
     await syncDirectory(dirname(this.file));
-    if (this.handle) {
-      await this.handle.close();
-      this.handle = this.closed ? undefined : await open(this.file, 'a');
+    const old = this.handle;
+    if (old) {
+      // Forgotten first: were reopening to fail, later appends open the file for each write.
+      this.handle = undefined;
+      await old.close();
+      if (!this.closed) this.handle = await open(this.file, 'a');
     }
+  }
+}
+
+/**
+ * Appends `text` (appendFile, unlike write(), retries a short write until all of it is in), or
+ * nothing: a failure part-way (a full disk) is cut off again, so no torn line is left for later
+ * lines to follow — a torn line mid-file would stop the next start-up.
+ */
+async function appendWhole(handle: FileHandle, text: string): Promise<void> {
+  const { size } = await handle.stat();
+  try {
+    await handle.appendFile(text);
+  } catch (err) {
+    await handle.truncate(size).catch(() => undefined);
+    throw err;
   }
 }
 

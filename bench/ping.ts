@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testTls } from '../test/plugins/support/tls.js';
 import { PING_CA_ENV, PING_ENDPOINT_ENV, type PingReceiverSettings } from './protocol.js';
-import { freePort } from './run-once.js';
+import { freePort } from '../test/support/free-port.js';
 
 export class PingSetup {
   private constructor(private readonly dir: string) {}

@@ -2,9 +2,10 @@
  * `api.http.post`: JSON POST to an allow-listed host, https only (plain http to an allow-listed
  * loopback host in development), redirects never followed, time and response size bounded.
  */
+import { outboundUrl } from '../net/address-policy.js';
+
 const MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_TIMEOUT_MS = 5000;
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export interface HttpPostOptions {
   headers?: Record<string, string>;
@@ -23,17 +24,17 @@ export interface HttpPostResult {
   body: unknown;
 }
 
+/**
+ * The shape checks every outbound URL gets (core/net/address-policy.ts), then the allow-list.
+ * Allow-listed hosts may be private addresses: the operator named them.
+ */
 function allowedUrl(raw: string, policy: HttpPostPolicy): URL {
   let url: URL;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('api.http.post(): not an absolute URL');
+    url = outboundUrl(raw, { allowPrivateHosts: policy.allowList, allowLoopbackHttp: policy.allowLoopbackHttp });
+  } catch (err) {
+    throw new Error(`api.http.post(): ${(err as Error).message}`);
   }
-  if (url.username || url.password) throw new Error('api.http.post(): URLs with credentials are refused');
-  const secure = url.protocol === 'https:';
-  const devHttp = url.protocol === 'http:' && policy.allowLoopbackHttp && LOOPBACK.has(url.hostname);
-  if (!secure && !devHttp) throw new Error('api.http.post(): only https URLs are allowed');
   if (!policy.allowList.includes(url.host) && !policy.allowList.includes(url.hostname)) {
     throw new Error(`api.http.post(): host ${url.host} is not on scripts.httpAllowList`);
   }

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../core/paths.js';
-import { basic, decideViaLink, freePort, postForm } from '../support/op.js';
+import { freePort } from '../support/free-port.js';
+import { basic, decideViaLink, postForm } from '../support/op.js';
 import { callbackClient, notificationConfig, quiet, startReceiver, waitFor, type Receiver } from '../support/callbacks.js';
 
 interface Child {

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../core/paths.js';
 import { adminCall } from '../support/admin.js';
 import { approve, poll } from '../support/ciba-steps.js';
-import { basic, freePort, postForm } from '../support/op.js';
+import { freePort } from '../support/free-port.js';
+import { basic, postForm } from '../support/op.js';
 import { CIBA } from './clients.js';
 
 const ADMIN = 's'.repeat(40);

@@ -2,24 +2,13 @@
  * Starts a real OP on 127.0.0.1 for integration tests: in-memory embedded store, a free port,
  * logs captured in memory so tests can read what the dev notifier wrote.
  */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../core/config/load.js';
 import { createLogger } from '../../core/logging.js';
 import { createOp, type CreateOpOptions, type Op } from '../../core/op.js';
 import { hashSecret } from '../../core/users/password.js';
 import type { UserRecord } from '../../core/store/ports.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './free-port.js';
 
 export class LogCapture extends Writable {
   readonly lines: Record<string, unknown>[] = [];

@@ -2,16 +2,22 @@
  * (a) What a hook costs through the sandbox: a trivial validateBindingMessage script called
  * through a SandboxPool (OP → worker process → isolate and back), against the built-in
  * called directly. Sequential calls after a warm-up, so each latency is one call alone.
+ * The pool and the built-ins come from dist/ (`npm run build`), as in production: workers
+ * forked from there run plain JavaScript, with no TypeScript loader in them.
  * Started by bench/scripts/run.ts (`node --no-node-snapshot --import tsx`), which gets the
  * result over IPC; run by hand it prints it. It also prints the CPU each sandboxed call costs in
  * the OP process and in the workers, which a shared, noisy machine disturbs less than latency.
  * CALLS (environment) overrides the 5,000 timed calls, e.g. for a profile.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { BuiltinHookRunner, type BuiltinDeps } from '../../core/hooks/builtins.js';
+import type { BuiltinDeps } from '../../core/hooks/builtins.js';
 import type { HookInputs } from '../../core/hooks/types.js';
-import { compileScript, SandboxPool, type LoadedScript } from '../../core/sandbox/index.js';
+import type { LoadedScript } from '../../core/sandbox/index.js';
 import { percentile } from '../stats.js';
+
+const fromDist = async <T>(module: string): Promise<T> => (await import(new URL(`../../dist/${module}`, import.meta.url).href)) as T;
+const { BuiltinHookRunner } = await fromDist<typeof import('../../core/hooks/builtins.js')>('core/hooks/builtins.js');
+const { compileScript, SandboxPool } = await fromDist<typeof import('../../core/sandbox/index.js')>('core/sandbox/index.js');
 
 export interface OverheadResult {
   calls: number;

@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { CALL_ENDED, capabilityBudgetProblem, capabilityCallProblem } from './capabilities.js';
 import type { Envelope, FromWorker, WorkerConfig } from './protocol.js';
+import { Deadlines } from './deadlines.js';
 import { CrashLedger } from './quarantine.js';
 import { scriptError } from './script-error.js';
 import { isolateKey, scriptKey } from './script-key.js';
@@ -41,7 +42,6 @@ interface PendingCall {
   capabilityCalls: number;
   /** Capability calls of this call the host is executing now: while > 0 the script is waiting, not running. */
   capabilitiesRunning: number;
-  deadline: NodeJS.Timeout;
   resolve: (result: SandboxResult) => void;
 }
 
@@ -55,6 +55,7 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
   private readonly config: WorkerConfig;
   private readonly workers: WorkerHandle[] = [];
   private readonly calls = new Map<number, PendingCall>();
+  private readonly deadlines = new Deadlines<PendingCall>((call) => this.onDeadline(call));
   private readonly inFlightByKey = new Map<string, number>();
   private readonly drainWaiters = new Map<string, Array<() => void>>();
   private readyWaiters: Array<() => void> = [];
@@ -122,23 +123,22 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
   }
 
   private dispatch(worker: WorkerHandle, key: string, script: LoadedScript, input: unknown, meta: CallMeta, started: bigint): Promise<SandboxResult> {
+    let inputJson: string | undefined;
+    try {
+      inputJson = JSON.stringify(input);
+    } catch (err) {
+      return Promise.reject(new TypeError(`sandbox input must be JSON data: ${err instanceof Error ? err.message : String(err)}`));
+    }
     return new Promise<SandboxResult>((resolve) => {
       const id = this.nextCallId++;
-      const call: PendingCall = {
-        id, key, script, meta, worker, started, capabilityCalls: 0, capabilitiesRunning: 0, resolve,
-        deadline: setTimeout(() => this.onDeadline(call), Math.max(0, this.options.deadlineMs - elapsedMs(started))),
-      };
+      const call: PendingCall = { id, key, script, meta, worker, started, capabilityCalls: 0, capabilitiesRunning: 0, resolve };
       const firstHere = !worker.loaded.has(key);
-      try {
-        worker.send({
-          t: 'call', id, key, input,
-          ...(firstHere && { script: { name: script.name, version: script.version, hook: script.hook, code: script.code } }),
-        });
-      } catch (err) {
-        clearTimeout(call.deadline);
-        throw new TypeError(`sandbox input must be JSON data: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      worker.send({
+        t: 'call', id, key, input: inputJson,
+        ...(firstHere && { script: { name: script.name, version: script.version, hook: script.hook, code: script.code } }),
+      });
       if (firstHere) worker.loaded.set(key, script);
+      this.deadlines.add(call, this.options.deadlineMs - elapsedMs(started));
       this.calls.set(id, call);
       worker.inFlight.add(id);
       this.inFlightByKey.set(key, (this.inFlightByKey.get(key) ?? 0) + 1);
@@ -212,11 +212,19 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
         // Absent when the deadline already answered it.
         if (!call || call.worker !== worker) return;
         const outcome = message.outcome;
-        if (outcome.ok) {
-          this.finish(call, { ok: true, value: outcome.value, durationUs: elapsedUs(call.started), cpuUs: outcome.cpuUs });
-        } else {
+        if (!outcome.ok) {
           this.failCall(call, outcome.kind, outcome.message, outcome.stack);
+          return;
         }
+        let value: unknown;
+        try {
+          value = outcome.json === undefined ? undefined : JSON.parse(outcome.json);
+        } catch {
+          // The isolate wrote it with JSON.stringify: only a broken worker sends anything else.
+          this.failCall(call, 'invalid-result', 'the worker sent a result that is not JSON text');
+          return;
+        }
+        this.finish(call, { ok: true, value, durationUs: elapsedUs(call.started) });
         return;
       }
       case 'cap':
@@ -389,7 +397,7 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
   }
 
   private finish(call: PendingCall, result: SandboxResult): void {
-    clearTimeout(call.deadline);
+    this.deadlines.delete(call);
     this.calls.delete(call.id);
     call.worker.inFlight.delete(call.id);
     const left = (this.inFlightByKey.get(call.key) ?? 1) - 1;

@@ -3,6 +3,10 @@
  * channel with JSON serialization. Call ids are the supervisor's; capability-call ids are the
  * worker's; `key` is an isolate key (`isolateKey`). A worker is told a script's code once,
  * with the first call for that isolate.
+ *
+ * A call's input and its result travel as JSON text, parsed only at their ends (inside the
+ * isolate, in the supervisor): the worker passes them through without a parse and a
+ * serialization of its own, which are most of its per-call work outside the isolate.
  */
 
 /** Limits a worker applies inside itself; passed as its one command-line argument. */
@@ -27,12 +31,14 @@ export type Envelope = { ok: true; value: unknown } | { ok: false; error: string
 /** Failure kinds a worker can tell apart; the supervisor adds crash, timeout and quarantined. */
 export type WorkerFailureKind = 'throw' | 'cpu' | 'memory' | 'timeout' | 'invalid-result' | 'compile';
 
+/** `json` is the result's JSON text; absent when the hook returned undefined. */
 export type CallOutcome =
-  | { ok: true; value: unknown; cpuUs: number }
-  | { ok: false; kind: WorkerFailureKind; message: string; stack?: string; cpuUs: number };
+  | { ok: true; json?: string }
+  | { ok: false; kind: WorkerFailureKind; message: string; stack?: string };
 
 export type ToWorker =
-  | { t: 'call'; id: number; key: string; script?: ScriptSource; input: unknown }
+  /** `input`: the hook input's JSON text (absent for undefined). */
+  | { t: 'call'; id: number; key: string; script?: ScriptSource; input?: string }
   /** The supervisor's deadline passed: stop the call; answer `cancelled`. */
   | { t: 'cancel'; id: number }
   | { t: 'retire'; key: string }

@@ -66,7 +66,7 @@ export interface SandboxError {
 }
 
 export type SandboxResult =
-  | { ok: true; value: unknown; durationUs: number; cpuUs: number }
+  | { ok: true; value: unknown; durationUs: number }
   | { ok: false; error: SandboxError; durationUs: number };
 
 /** One capability call a script made, as the OP executes it. */

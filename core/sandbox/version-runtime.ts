@@ -45,13 +45,8 @@ interface Failure {
   stack?: string;
 }
 
-type Answer = { ok: true; value: unknown } | ({ ok: false } & Failure);
-
-/** A call whose hook has not settled yet. */
-interface Running {
-  resolve: (outcome: CallOutcome) => void;
-  cpuStart: bigint;
-}
+/** Hears how a call ended, once. */
+export type CallDone = (outcome: CallOutcome) => void;
 
 type Entry = IsolatedVm.Reference<(...args: never[]) => void>;
 
@@ -62,8 +57,14 @@ interface Live {
   invoke: Entry;
   settle: Entry;
   /** Calls started in this isolate whose hook has not settled, by call id. */
-  running: Map<number, Running>;
-  /** isolate.cpuTime at the last sign that script code yields (a call settled, a capability call). */
+  running: Map<number, CallDone>;
+  /**
+   * Script code showed it yields (a call settled, a capability call) since the watchdog's last
+   * look. A flag rather than a reading of isolate.cpuTime: a clock read costs a system call,
+   * several µs right after the worker wakes, on every call.
+   */
+  progressed: boolean;
+  /** isolate.cpuTime at the watchdog's last look that followed progress. */
   progressCpu: bigint;
   /** isolate.cpuTime at the watchdog's last look. */
   seenCpu: bigint;
@@ -87,6 +88,10 @@ const API_ENTRIES = Object.keys(CAPABILITY_ARITY).map((name) => {
 export class VersionRuntime {
   private live: Live | undefined;
   private building: Promise<Live> | undefined;
+  /** True during a synchronous entry, when calls that settle are queued in `settled`. */
+  private inEntry = false;
+  /** Calls settled during the current entry, answered once it returns (not from inside a host callback). */
+  private settled: Array<[CallDone, CallOutcome]> = [];
   /**
    * CPU past the last progress after which the isolate counts as runaway. Above the limit by a
    * margin, so that isolated-vm's own timeout, which costs only the one call, acts first.
@@ -108,23 +113,26 @@ export class VersionRuntime {
     this.entryOptions = { timeout: config.cpuTimeLimitMs };
   }
 
-  /** Runs one call; resolves when its hook settled or the call failed. Never rejects. */
-  call(callId: number, input: unknown): Promise<CallOutcome> {
+  /**
+   * Runs one call with its input's JSON text (parsed inside the isolate); `done` hears once how
+   * it ended — right after the entry when the hook settles without waiting on a capability, so
+   * a trivial call costs no promise turn. Never throws.
+   */
+  call(callId: number, inputJson: string | undefined, done: CallDone): void {
     const live = this.live;
-    if (live && !live.isolate.isDisposed) return this.start(live, callId, input);
-    return this.load().then(
-      (built) => this.start(built, callId, input),
-      (err: unknown): CallOutcome => ({ ok: false, kind: 'compile', message: `could not load: ${errorText(err)}`, stack: errorStack(err), cpuUs: 0 }),
+    if (live && !live.isolate.isDisposed) {
+      this.start(live, callId, inputJson, done);
+      return;
+    }
+    this.load().then(
+      (built) => this.start(built, callId, inputJson, done),
+      (err: unknown) => done({ ok: false, kind: 'compile', message: `could not load: ${errorText(err)}`, stack: errorStack(err) }),
     );
   }
 
-  private start(live: Live, callId: number, input: unknown): Promise<CallOutcome> {
-    // Input came over JSON IPC, so it is JSON data; the bootstrap parses it inside the isolate.
-    const inputJson = JSON.stringify(input);
-    return new Promise<CallOutcome>((resolve) => {
-      live.running.set(callId, { resolve, cpuStart: live.isolate.cpuTime });
-      this.enter(live, live.invoke, [callId, inputJson], callId);
-    });
+  private start(live: Live, callId: number, inputJson: string | undefined, done: CallDone): void {
+    live.running.set(callId, done);
+    this.enter(live, live.invoke, [callId, inputJson], callId);
   }
 
   /** A capability call made in this version's isolate was answered: let the code waiting on it run. */
@@ -142,19 +150,26 @@ export class VersionRuntime {
     this.enter(live, live.settle, [capId, envelope.ok, payload]);
   }
 
-  /** Script code showed it yields: restart the runaway count. */
+  /** Script code showed it yields: restart the runaway count (at the watchdog's next look). */
   markProgress(): void {
-    const live = this.live;
-    if (live && !live.isolate.isDisposed) live.progressCpu = live.isolate.cpuTime;
+    if (this.live) this.live.progressed = true;
   }
 
-  /** One watchdog look: throws a runaway isolate away; tells whether the isolate used CPU since the last look. */
+  /**
+   * One watchdog look: throws a runaway isolate away; tells whether the isolate used CPU since
+   * the last look. Progress counts from this look, so a runaway may get up to one watch interval
+   * more than the limit — the runaway margin is at least that.
+   */
   watch(): boolean {
     const live = this.live;
     if (!live || live.isolate.isDisposed) return false;
     const cpu = live.isolate.cpuTime;
     const busy = cpu !== live.seenCpu;
     live.seenCpu = cpu;
+    if (live.progressed) {
+      live.progressed = false;
+      live.progressCpu = cpu;
+    }
     if (cpu - live.progressCpu > this.runawayNs) {
       this.throwAway(live, {
         kind: 'cpu',
@@ -190,13 +205,19 @@ export class VersionRuntime {
     const limit = this.config.cpuTimeLimitMs;
     this.entryOptions.timeout = limit + TIMEOUT_GRAIN_MS - ((Math.floor(performance.now()) + limit) % TIMEOUT_GRAIN_MS);
     this.hooks.enter(this.key);
+    this.inEntry = true;
     try {
       entry.applySync(undefined, args as never[], this.entryOptions);
     } catch (err) {
       this.entryFailed(live, err, callId);
     } finally {
+      this.inEntry = false;
       this.hooks.leave();
     }
+    const settled = this.settled;
+    if (settled.length === 0) return;
+    this.settled = [];
+    for (const [done, outcome] of settled) done(outcome);
   }
 
   private entryFailed(live: Live, err: unknown, callId: number | undefined): void {
@@ -221,20 +242,14 @@ export class VersionRuntime {
   }
 
   /** A call's hook settled (or the call failed): answer it, once. */
-  private finish(live: Live, callId: number, answer: Answer): void {
-    const running = live.running.get(callId);
-    if (!running) return;
+  private finish(live: Live, callId: number, outcome: CallOutcome): void {
+    const done = live.running.get(callId);
+    if (!done) return;
     live.running.delete(callId);
-    let cpuUs = 0;
-    if (!live.isolate.isDisposed) {
-      const cpu = live.isolate.cpuTime;
-      cpuUs = Number((cpu - running.cpuStart) / 1000n);
-      // A call settled: script code yields (see `watch`).
-      live.progressCpu = cpu;
-    }
-    const outcome = answer as CallOutcome;
-    outcome.cpuUs = cpuUs;
-    running.resolve(outcome);
+    // A call settled: script code yields (see `watch`).
+    live.progressed = true;
+    if (this.inEntry) this.settled.push([done, outcome]);
+    else done(outcome);
   }
 
   private load(): Promise<Live> {
@@ -256,7 +271,7 @@ export class VersionRuntime {
       const context = await isolate.createContext();
       const cpu = isolate.cpuTime;
       // Filled in below; the host functions look it up only once the isolate runs calls.
-      const live = { isolate, context, running: new Map(), progressCpu: cpu, seenCpu: cpu } as Partial<Live> as Live;
+      const live = { isolate, context, running: new Map(), progressed: false, progressCpu: cpu, seenCpu: cpu } as Partial<Live> as Live;
       // Sync Callbacks: inside the isolate they are plain functions (no Reference methods to
       // misuse), and cheaper to call than `Reference.applySync` (~5 µs against ~7.5 µs here).
       const relay = new ivm.Callback((callId: unknown, capability: unknown, argsJson: unknown) => this.relay(live, callId, capability, argsJson));
@@ -310,7 +325,7 @@ export class VersionRuntime {
       if (kind === 'ok') {
         this.finish(live, callId, this.readAnswer(typeof text === 'string' ? text : undefined));
       } else {
-        const failure: Answer = { ok: false, kind: kind as 'throw' | 'invalid-result', message: String(text) };
+        const failure: CallOutcome = { ok: false, kind: kind as 'throw' | 'invalid-result', message: String(text) };
         if (typeof stack === 'string') failure.stack = stack;
         this.finish(live, callId, failure);
       }
@@ -328,14 +343,15 @@ export class VersionRuntime {
     this.hooks.onEvent('isolate-reset', this.key, reason.message);
   }
 
-  private readAnswer(json: string | undefined): Answer {
-    if (json === undefined) return { ok: true, value: undefined };
+  /** The result goes on as JSON text; the supervisor parses it. */
+  private readAnswer(json: string | undefined): CallOutcome {
+    if (json === undefined) return { ok: true };
     const bytes = Buffer.byteLength(json);
     if (bytes > this.config.maxResultBytes) {
       const message = `the result is ${bytes} bytes of JSON, more than the limit of ${this.config.maxResultBytes}`;
       return { ok: false, kind: 'invalid-result', message };
     }
-    return { ok: true, value: JSON.parse(json) };
+    return { ok: true, json };
   }
 }
 

@@ -25,7 +25,7 @@ interface CallState {
   /** Ids of its capability calls sent to the OP and not answered yet. */
   pending: Set<number>;
   closed: boolean;
-  /** Resolves the wait for `pending` to empty. */
+  /** Runs once `pending` is empty: the hook settled while capability calls were still out. */
   onIdle?: () => void;
 }
 
@@ -70,25 +70,28 @@ function die(last?: FromWorker): void {
   }
 }
 
-async function runCall(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
+function runCall(message: Extract<ToWorker, { t: 'call' }>): void {
   let runtime = runtimes.get(message.key);
   if (!runtime && message.script) {
     runtime = new VersionRuntime(message.key, message.script, config, hooks, intervalMs);
     runtimes.set(message.key, runtime);
   }
   if (!runtime) {
-    const outcome: CallOutcome = { ok: false, kind: 'compile', message: 'the worker was not given this version', cpuUs: 0 };
+    const outcome: CallOutcome = { ok: false, kind: 'compile', message: 'the worker was not given this version' };
     send({ t: 'result', id: message.id, outcome });
     return;
   }
   const call: CallState = { id: message.id, runtime, capabilityCalls: 0, pending: new Set(), closed: false };
   calls.set(call.id, call);
   watchdog.wake();
-  const outcome = await runtime.call(call.id, message.input);
-  while (call.pending.size > 0) {
-    await new Promise<void>((resolve) => {
-      call.onIdle = resolve;
-    });
+  runtime.call(call.id, message.input, (outcome) => answer(call, outcome));
+}
+
+/** Sends a call's outcome once the capability calls it started have settled. */
+function answer(call: CallState, outcome: CallOutcome): void {
+  if (call.pending.size > 0) {
+    call.onIdle = () => answer(call, outcome);
+    return;
   }
   close(call);
   send({ t: 'result', id: call.id, outcome });
@@ -165,7 +168,7 @@ process.on('message', (raw) => {
   const message = raw as ToWorker;
   switch (message.t) {
     case 'call':
-      void runCall(message);
+      runCall(message);
       break;
     case 'capResult':
       settleCapability(message.capId, message.envelope);

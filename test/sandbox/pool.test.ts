@@ -290,7 +290,9 @@ describe('escape attempts', () => {
         viaThis: await probe(function (this: any) { return this.constructor.constructor('return process')(); }),
         apiFunctionGlobal: Object.getOwnPropertyNames((api.log as any).constructor('return this')()).filter((n) => /process|require|ivm|Reference/i.test(n)),
         evalRef: await probe(() => eval('$0')),
-        apiPrototype: Object.getPrototypeOf(api) === null && Object.getPrototypeOf(api.notify) === null,
+        apiPrototype: Object.isFrozen(Object.getPrototypeOf(api)) && Object.getPrototypeOf(Object.getPrototypeOf(api)) === null
+          && Object.getPrototypeOf(api.notify) === null && (api as any).constructor === undefined,
+        forgedApi: await probe(() => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(api), 'log')!.get!.call({})),
         frames: [...new Set(frames)],
         afterPollution,
         afterPollutionIsPlain: Object.getPrototypeOf(afterPollution) === Object.prototype,
@@ -304,6 +306,7 @@ describe('escape attempts', () => {
       apiFunctionGlobal: [],
       evalRef: 'threw ReferenceError',
       apiPrototype: true,
+      forgedApi: 'threw TypeError',
       frames: ['undefined/undefined'],
       afterPollution: { echo: ['sub', 'p'] },
       afterPollutionIsPlain: true,

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { OP_NODE_FLAGS } from '../core/cli/node-flags.js';
 import { freePort } from '../test/support/free-port.js';
 import { fileURLToPath } from 'node:url';
 import { ProcSampler } from './proc.js';
@@ -53,10 +54,21 @@ function stderrTail(child: ChildProcess): () => string {
   return () => tail;
 }
 
-export async function startServer(path: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+/**
+ * Bare node, like production: no TypeScript loader in the measured process. Our OP gets the
+ * flags `npm start` gives it; oidc-provider runs with Node's defaults, as its own users start it.
+ */
+function nodeFlagsFor(server: ServerKind): string[] {
+  return server === 'ciba-op' ? [...OP_NODE_FLAGS] : [];
+}
+
+export async function startServer(
+  server: ServerKind,
+  path: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const env = { ...process.env, ...extraEnv, [PORT_ENV]: String(await freePort()) };
-  // Bare node, like production: no TypeScript loader in the measured process.
-  const child = fork(path, [], { env, execArgv: ['--no-node-snapshot'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(path, [], { env, execArgv: nodeFlagsFor(server), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const stderr = stderrTail(child);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${stderr()}`)), START_TIMEOUT_MS);
@@ -95,7 +107,7 @@ export async function runOnce(
   profile: boolean,
   extras: RunExtras = {},
 ): Promise<RunRecord> {
-  const { child, url, stderr } = await startServer(launcher, extras.env);
+  const { child, url, stderr } = await startServer(server, launcher, extras.env);
   try {
     await extras.prepare?.(url, child.pid as number);
   } catch (err) {

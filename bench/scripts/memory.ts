@@ -43,7 +43,7 @@ async function settledRssMb(pid: number): Promise<number> {
 }
 
 export async function measureMemory(launcher: string): Promise<MemoryResult> {
-  const { child, url } = await startServer(launcher, { [USER_CODES_ENV]: '1' });
+  const { child, url } = await startServer('ciba-op', launcher, { [USER_CODES_ENV]: '1' });
   const http = new Http(url, 1);
   try {
     const pid = child.pid as number;

@@ -54,10 +54,12 @@ const messageOf = (e) => {
   try { return e instanceof ErrorCtor ? '' + e.message : '' + e; } catch { return 'unprintable value'; }
 };
 
-// JSON.stringify would silently drop functions and symbols; refuse them instead.
+// JSON.stringify would silently drop functions and symbols; refuse them instead. api itself
+// has no own members (they are getters on its prototype) and would pass as {}: refuse it too.
 const jsonOnly = (key, value) => {
   const type = typeof value;
   if (type === 'function' || type === 'symbol') throw new TypeErrorCtor('a ' + type + ' is not JSON data');
+  if (type === 'object' && value !== null && isApi(value)) throw new TypeErrorCtor('api is not JSON data');
   return value;
 };
 
@@ -105,6 +107,9 @@ class Api {
   constructor(callId) {
     this.#callId = callId;
   }
+  static is(value) {
+    return #callId in value;
+  }
   static member(api, top, group) {
     const made = api.#made;
     let member = made[top];
@@ -121,6 +126,7 @@ class Api {
     return member;
   }
 }
+const isApi = Api.is;
 {
   const member = Api.member;
   const groups = create(null);
@@ -134,7 +140,9 @@ class Api {
   delete prototype.constructor;
   for (const top in groups) {
     const group = groups[top];
-    defineProperty(prototype, top, { __proto__: null, enumerable: true, get() { return member(this, top, group); } });
+    const accessor = { __proto__: null, enumerable: true, get() { return member(this, top, group); } };
+    freeze(accessor.get);
+    defineProperty(prototype, top, accessor);
   }
   setPrototypeOf(prototype, null);
   freeze(prototype);

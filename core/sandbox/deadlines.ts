@@ -10,6 +10,8 @@
  * IPC channel does.
  */
 const TIMER_GRAIN_MS = 1;
+/** setTimeout's longest delay; beyond it Node fires after 1 ms. A later deadline re-arms on the way. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 export class Deadlines<T> {
   private readonly due = new Map<T, number>();
@@ -34,24 +36,27 @@ export class Deadlines<T> {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.armedFor = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+    this.timer = setTimeout(() => this.fire(), Math.min(MAX_DELAY_MS, Math.max(0, at - performance.now())));
     this.timer.unref();
   }
 
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Infinity;
-    // Node's timers count whole milliseconds of a clock read once per loop turn, so one may fire
-    // up to a millisecond before performance.now() reaches its time: that counts as due.
-    const now = performance.now() + TIMER_GRAIN_MS;
-    const overdue: T[] = [];
-    let next = Infinity;
-    for (const [item, at] of this.due) {
-      if (at <= now) overdue.push(item);
-      else if (at < next) next = at;
+    try {
+      // Node's timers count whole milliseconds of a clock read once per loop turn, so one may fire
+      // up to a millisecond before performance.now() reaches its time: that counts as due.
+      const now = performance.now() + TIMER_GRAIN_MS;
+      // Handing one item over may end others (or add new ones): each is looked up as it comes.
+      for (const [item, at] of this.due) {
+        if (at > now) continue;
+        this.due.delete(item);
+        this.onDue(item);
+      }
+    } finally {
+      let next = Infinity;
+      for (const at of this.due.values()) if (at < next) next = at;
+      if (next < Infinity) this.arm(next);
     }
-    for (const item of overdue) this.due.delete(item);
-    if (next < Infinity) this.arm(next);
-    for (const item of overdue) this.onDue(item);
   }
 }

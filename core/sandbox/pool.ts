@@ -285,6 +285,7 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
    * worker that cannot even answer that is wedged: killed, and the version blamed.
    */
   private onDeadline(call: PendingCall): void {
+    if (this.calls.get(call.id) !== call) return; // answered meanwhile
     this.failCall(call, 'timeout', `passed its deadline of ${this.options.deadlineMs} ms`);
     const worker = call.worker;
     if (worker.gone) return;

@@ -131,6 +131,12 @@ export class VersionRuntime {
   }
 
   private start(live: Live, callId: number, inputJson: string | undefined, done: CallDone): void {
+    // Calls that waited on one build start one after another: an earlier one may have thrown
+    // this isolate away (its memory limit), and the next then needs a new one.
+    if (live.discardedFor || live.isolate.isDisposed) {
+      this.call(callId, inputJson, done);
+      return;
+    }
     live.running.set(callId, done);
     this.enter(live, live.invoke, [callId, inputJson], callId);
   }
@@ -157,8 +163,9 @@ export class VersionRuntime {
 
   /**
    * One watchdog look: throws a runaway isolate away; tells whether the isolate used CPU since
-   * the last look. Progress counts from this look, so a runaway may get up to one watch interval
-   * more than the limit — the runaway margin is at least that.
+   * the last look. Progress is counted from the look that sees its flag, so code that runs away
+   * right after a call settled is reset up to one watch interval later than if progress had
+   * been timed exactly.
    */
   watch(): boolean {
     const live = this.live;
@@ -226,7 +233,11 @@ export class VersionRuntime {
       const message = `exceeded its memory limit (${this.config.memoryLimitMb} MB); its isolate was reset`;
       this.throwAway(live, { kind: 'memory', message });
     }
-    if (live.discardedFor) return;
+    if (live.discardedFor) {
+      // throwAway answered the calls running; one whose entry it was answers here if it was not among them.
+      if (callId !== undefined) this.finish(live, callId, { ok: false, ...live.discardedFor });
+      return;
+    }
     const text = errorText(err);
     if (text === TIMED_OUT && callId !== undefined) {
       this.finish(live, callId, { ok: false, kind: 'cpu', message: `exceeded its CPU time limit (${this.config.cpuTimeLimitMs} ms)` });

@@ -89,6 +89,19 @@ describe('memory', () => {
     expect(valueOf(await pool.call(hog, { hog: false }))).toBe(1);
   });
 
+  it('runs a call that waited on the same isolate build in a new isolate when the call before it exhausted that one', async () => {
+    // One worker, so both calls wait on one build of the version's isolate and start one after the other.
+    const single = await startPool({ workers: 1, cpuTimeLimitMs: 1000, deadlineMs: 10_000 }, () => 'ok');
+    try {
+      const hog = script('queuedHog', 1, 'h', 'let calls = 0;\nexport async function h(ctx: { hog: boolean }) {\n  calls += 1;\n  const keep: unknown[] = [];\n  while (ctx.hog) keep.push(new Array(100_000).fill(keep.length));\n  return calls;\n}\n');
+      const [first, second] = await Promise.all([single.pool.call(hog, { hog: true }), single.pool.call(hog, { hog: false })]);
+      expect(first).toMatchObject({ ok: false, error: { kind: 'memory' } });
+      expect(valueOf(second)).toBe(1);
+    } finally {
+      await single.pool.close();
+    }
+  });
+
   it("survives 'ab'.repeat(2**27).split(''), which aborts V8: the worker dies and is replaced", async () => {
     const restarts = pool.stats().workerRestarts;
     const result = await alongsideNormalTraffic(pool.call(hook('splitter', 1, "return 'ab'.repeat(2 ** 27).split('').length;"), {}), pool);

@@ -44,6 +44,18 @@ describe('Deadlines', () => {
     deadlines.delete('far');
   });
 
+  it('does not hand over an item that handing over an earlier one ended', async () => {
+    const fired: string[] = [];
+    const deadlines: Deadlines<string> = new Deadlines<string>((item) => {
+      fired.push(item);
+      deadlines.delete(item === 'a' ? 'b' : 'a');
+    });
+    deadlines.add('a', 20);
+    deadlines.add('b', 20);
+    await sleep(80);
+    expect(fired).toEqual(['a']);
+  });
+
   it('hands over together the items due at the same time', async () => {
     const { deadlines, fired } = recorder();
     for (const item of ['a', 'b', 'c']) deadlines.add(item, 20);

@@ -64,6 +64,22 @@ describe('running hooks', () => {
     expect(made[0]).toEqual({ capability: 'users.find', args: ['email', 'a@b.c'], script: 'caps', version: 1, requestId: 'req-1', dryRun: true });
   });
 
+  it('hands out api members that can be destructured, the same one each time in a call', async () => {
+    const before = hostCalls.length;
+    const body = `
+      const { log, notify: { email } } = api;
+      const same = api.log === log && api.notify.email === email && api.users === api.users;
+      await log('destructured');
+      await email({ to: 'x' });
+      return { same, keys: Object.keys(api), inherited: Object.keys(Object.getPrototypeOf(api)).sort() };`;
+    expect(valueOf(await pool.call(hook('destructure', 1, body), {}, { requestId: 'req-d' }))).toEqual({
+      same: true,
+      keys: [],
+      inherited: ['http', 'jwt', 'log', 'notify', 'secrets', 'users'],
+    });
+    expect(hostCalls.slice(before).map((call) => [call.capability, call.requestId])).toEqual([['log', 'req-d'], ['notify.email', 'req-d']]);
+  });
+
   it('keeps module state across calls of one version', async () => {
     const counter = script('counter', 1, 'h', 'let calls = 0;\nexport async function h() { calls += 1; return calls; }\n');
     const seen = [];
@@ -182,6 +198,8 @@ describe('script errors', () => {
       ['fn', 'return { f() {} };'],
       ['cyclic', 'const a: any = {}; a.self = a; return a;'],
       ['bigint', 'return 10n;'],
+      ['apiItself', 'return api;'],
+      ['apiInside', 'return { api };'],
     ]) {
       const result = await pool.call(hook(name as string, 1, body as string), {});
       expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-result' } });
@@ -204,6 +222,7 @@ describe('capability calls', () => {
       await attempt(() => api.notify.email(Symbol('s')));
       await attempt(() => api.users.find('email'));
       await attempt(() => api.log());
+      await attempt(() => api.log(api));
       return outcomes;`;
     const outcomes = valueOf(await pool.call(hook('badArgs', 1, body), {})) as string[];
     expect(outcomes[0]).toBe('TypeError: api.notify.email(): arguments must be JSON data (a function is not JSON data)');
@@ -212,6 +231,7 @@ describe('capability calls', () => {
     expect(outcomes[3]).toBe('TypeError: api.notify.email(): arguments must be JSON data (a symbol is not JSON data)');
     expect(outcomes[4]).toBe('Error: api.users.find(): takes 2 argument(s), got 1');
     expect(outcomes[5]).toBe('Error: api.log(): takes 1 to 3 argument(s), got 0');
+    expect(outcomes[6]).toBe('TypeError: api.log(): arguments must be JSON data (api is not JSON data)');
     expect(hostCalls.length).toBe(before);
   });
 
@@ -258,6 +278,30 @@ describe('capability calls', () => {
     expect(valueOf(await pool.call(hook('leftover', 1, body), {}))).toBe('done');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(hostCalls.slice(before).map((call) => call.args[0])).toEqual(['first']);
+  });
+});
+
+describe('calls sharing one isolate', () => {
+  it('credits each capability call to the call whose api made it', async () => {
+    let release: (value: unknown) => void = () => {};
+    const held = new Promise((resolve) => (release = resolve));
+    // One worker: both calls run in the one isolate of the version, interleaved.
+    const single = await startPool({ workers: 1 }, (call) => (call.capability === 'secrets.get' ? held : 'ok'));
+    try {
+      const shared = hook('interleaved', 1, "if (ctx.wait) await api.secrets.get('k');\nawait api.log(ctx.name);\nreturn ctx.name;");
+      const first = single.pool.call(shared, { name: 'first', wait: true }, { requestId: 'req-first' });
+      await until(() => single.calls.length === 1);
+      expect(valueOf(await single.pool.call(shared, { name: 'second', wait: false }, { requestId: 'req-second' }))).toBe('second');
+      release('s');
+      expect(valueOf(await first)).toBe('first');
+      expect(single.calls.map((call) => [call.capability, call.args[0], call.requestId])).toEqual([
+        ['secrets.get', 'k', 'req-first'],
+        ['log', 'second', 'req-second'],
+        ['log', 'first', 'req-first'],
+      ]);
+    } finally {
+      await single.pool.close();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { startCommand } from './start-command.js';
 import { usersCommand } from './users-command.js';
 
 export function buildProgram(): Command {
-  return new Command('ciba-op')
+  const program = new Command('ciba-op')
     .description('OpenID Provider for CIBA with sandboxed interception scripts')
     .addCommand(startCommand())
     .addCommand(clientsCommand())
@@ -16,4 +16,17 @@ export function buildProgram(): Command {
     .addCommand(keysCommand())
     .addCommand(requestsCommand())
     .addCommand(scriptsCommand());
+  acceptDashedArguments(program);
+  return program;
+}
+
+/**
+ * Generated ids (auth_req_id, client_id, sub) are base64url, and one in 64 starts with '-',
+ * which commander would take for an unknown option (`requests show -x2…` failed). Commands that
+ * take arguments therefore read unknown options as arguments; a mistyped option there fails as
+ * one argument too many instead (commander refuses excess arguments).
+ */
+function acceptDashedArguments(command: Command): void {
+  if (command.registeredArguments.length > 0) command.allowUnknownOption();
+  for (const sub of command.commands) acceptDashedArguments(sub);
 }

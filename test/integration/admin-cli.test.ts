@@ -93,6 +93,11 @@ describe('ciba-op operator commands', () => {
     expect((await cli(['keys', 'list'])).stdout).toMatch(new RegExp(`^${rotated.rotated[0].kid}\\tPS256\\tactive \\(signing\\)\\tpublished`, 'm'));
   });
 
+  it('takes ids that start with a dash (one generated id in 64 does) as ids, not options', async () => {
+    expect((await cli(['requests', 'show', '-Zx9_notAnOption'])).error?.message).toMatch(/^404 not_found/);
+    expect((await cli(['clients', 'show', '-kiosk'])).error?.message).toBe('404 not_found: no client -kiosk');
+  });
+
   it('requests: list by state and client, show, cancel', async () => {
     await t.createUser({ sub: 'omar' });
     const auth = basic('poll', 'poll-secret');

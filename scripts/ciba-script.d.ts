@@ -150,6 +150,11 @@ declare module 'ciba-op/script' {
     | { valid: true; header: Record<string, unknown>; claims: Record<string, unknown> }
     | { valid: false; reason: 'malformed' | 'expired' | 'invalid'; message: string };
 
+  /**
+   * A fresh object per hook call, bound to that call. Its members are read-only getters on a
+   * shared prototype: read them (`api.notify.email(…)`, `const { log } = api`); `Object.keys(api)`
+   * and `{ ...api }` see none, and `api` itself is not JSON data.
+   */
   export interface Api {
     readonly notify: {
       readonly email: (message: EndUserMessage) => Promise<NotifyResult>;

@@ -195,8 +195,8 @@ describe('embedded store files: the nedb format', () => {
     await store.close();
   });
 
-  it('writes no file in memory mode', async () => {
-    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+  it('writes no file in memory mode, even when given a data dir', async () => {
+    const store = await opened(createStore({ type: 'embedded', dataDir, inMemory: true }));
     await store.users.create(userRecord());
     await store.close();
     expect(readdirSync(dataDir)).toEqual([]);

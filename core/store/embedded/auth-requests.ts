@@ -3,7 +3,7 @@ import { decidePoll } from '../poll.js';
 import { authRequestListFilter, transitionFilter, transitionUpdate } from '../queries.js';
 import { EXPIRE_UPDATE, expiredPendingFilter } from '../outbox-queries.js';
 import type { Collection } from './collection.js';
-import { applyUpdate, compile, matches } from './match.js';
+import { compile } from './match.js';
 import { byMember } from './order.js';
 
 export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
@@ -34,9 +34,8 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
     patch: TransitionPatch = {},
     notExpiredAt?: number,
   ): Promise<AuthRequestRecord | null> {
-    const current = this.c.get(id);
-    if (!current || !matches(id, current, transitionFilter(id, from, notExpiredAt))) return null;
-    return this.c.durable(this.c.set(id, applyUpdate(current, transitionUpdate(to, patch))));
+    const stored = this.c.update(id, transitionUpdate(to, patch), transitionFilter(id, from, notExpiredAt));
+    return stored && this.c.durable(stored);
   }
 
   /** Read, decide, write in one synchronous step; only polls write `interval` and `lastPollAt`. */
@@ -59,7 +58,7 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
     for (const id of ids) {
       const current = this.c.get(id);
       if (!current || !due(id, current)) continue;
-      this.c.set(id, applyUpdate(current, EXPIRE_UPDATE));
+      this.c.update(id, EXPIRE_UPDATE);
       count += 1;
     }
     return this.c.durable(count);

@@ -15,7 +15,7 @@ import { DuplicateKeyError } from '../ports.js';
 import { deepFrozen } from './frozen.js';
 import { MultiIndex, OrderedIndex, UniqueIndex, type Index } from './indexes.js';
 import { deletionLine, loadFile, recordLine, type Journal } from './journal.js';
-import { compile, type Filter } from './match.js';
+import { applyUpdate, compile, matches, type Filter, type Update } from './match.js';
 
 export interface IndexSpec {
   field: string;
@@ -174,6 +174,19 @@ export class Collection<T extends object> {
   /** Inserts or replaces; fails with DuplicateKeyError on a unique value another record holds. Returns the stored record. */
   set(key: string, record: T): T {
     const stored = deepFrozen(record);
+    this.commit(key, stored, true);
+    return stored;
+  }
+
+  /**
+   * One conditional update: the record under `key`, if there is one and it matches `filter`,
+   * gets `update`. Returns the stored record, or null when nothing was changed.
+   */
+  update(key: string, update: Update, filter?: Filter): T | null {
+    const current = this.records.get(key);
+    if (!current || (filter && !matches(key, current, filter))) return null;
+    // applyUpdate's result is deep-frozen already: stored without set()'s check of that.
+    const stored = applyUpdate(current, update);
     this.commit(key, stored, true);
     return stored;
   }

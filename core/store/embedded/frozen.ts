@@ -38,6 +38,17 @@ function frozenCopy<T>(value: T & object): T {
   return Object.freeze(builder(keys)(members, deepFrozen)) as T;
 }
 
+/**
+ * The compact frozen record of `members`, whose values are deep-frozen already (a stored record
+ * with an update applied): one copy, no walk.
+ */
+export function frozenRecord<T extends object>(members: T): T {
+  const source = members as Record<string, unknown>;
+  return Object.freeze(builder(Object.keys(source))(source, same)) as T;
+}
+
+const same = (value: unknown): unknown => value;
+
 type Builder = (source: Record<string, unknown>, member: (value: unknown) => unknown) => Record<string, unknown>;
 
 /**

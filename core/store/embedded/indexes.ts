@@ -86,10 +86,6 @@ export class OrderedIndex implements Index {
 
   constructor(readonly field: string) {}
 
-  get size(): number {
-    return this.keys.length;
-  }
-
   /** Keys in ascending order of the member, while it is ≤ `max`. Collect before writing: a write may move entries. */
   *upTo(max: number): Generator<string> {
     for (let i = 0; i < this.values.length && this.values[i]! <= max; i++) yield this.keys[i]!;

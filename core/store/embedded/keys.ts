@@ -1,7 +1,6 @@
 import type { KeyRecord, KeyRepo } from '../ports.js';
 import { definedOnly } from '../queries.js';
 import type { Collection } from './collection.js';
-import { applyUpdate } from './match.js';
 import { byMember } from './order.js';
 
 export class EmbeddedKeyRepo implements KeyRepo {
@@ -18,8 +17,7 @@ export class EmbeddedKeyRepo implements KeyRepo {
   }
 
   async update(kid: string, patch: Partial<Pick<KeyRecord, 'status' | 'retireAt'>>): Promise<KeyRecord | null> {
-    const current = this.c.get(kid);
-    if (!current) return null;
-    return this.c.durable(this.c.set(kid, applyUpdate(current, { $set: definedOnly(patch) })));
+    const stored = this.c.update(kid, { $set: definedOnly(patch) });
+    return stored && this.c.durable(stored);
   }
 }

@@ -7,7 +7,7 @@
  * record's key; `$set` and `$inc` — and anything else throws, so a new query cannot silently
  * mean something else here.
  */
-import { deepFrozen } from './frozen.js';
+import { deepFrozen, frozenRecord } from './frozen.js';
 
 export type Filter = Readonly<Record<string, unknown>>;
 export type Predicate = (key: string, record: object) => boolean;
@@ -157,5 +157,5 @@ export function applyUpdate<T extends object>(record: T, update: Update): T {
   }
   const inc = update.$inc ?? {};
   for (const field of Object.keys(inc)) next[field] = ((next[field] as number | undefined) ?? 0) + inc[field]!;
-  return Object.freeze(next) as T;
+  return frozenRecord(next) as T;
 }

@@ -1,7 +1,7 @@
 import type { OutboxEntry, OutboxRepo, OutboxSettlement } from '../ports.js';
 import * as q from '../outbox-queries.js';
 import type { Collection } from './collection.js';
-import { applyUpdate, compile, matches, type Filter, type Update } from './match.js';
+import { compile, matches, type Filter, type Update } from './match.js';
 
 export class EmbeddedOutboxRepo implements OutboxRepo {
   constructor(private readonly c: Collection<OutboxEntry>) {}
@@ -27,16 +27,16 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
    */
   async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
     const due = compile(q.dueFilter(now));
-    const picked: [string, OutboxEntry][] = [];
+    const picked: string[] = [];
     for (const id of this.c.keysUpTo('nextAttemptAt', now)) {
       if (picked.length >= limit) break;
       const entry = this.c.get(id)!;
-      if (due(id, entry)) picked.push([id, entry]);
+      if (due(id, entry)) picked.push(id);
     }
     if (picked.length === 0) return [];
     // The claim changes no nextAttemptAt, so writing after the walk moves nothing in the index.
     const update = q.claimUpdate(owner, leaseUntil, now);
-    return this.c.durable(picked.map(([id, entry]) => this.c.set(id, applyUpdate(entry, update))));
+    return this.c.durable(picked.map((id) => this.c.update(id, update)!));
   }
 
   async renew(id: string, owner: string, leaseUntil: number, now: number): Promise<OutboxEntry | null> {
@@ -69,8 +69,7 @@ export class EmbeddedOutboxRepo implements OutboxRepo {
   }
 
   private async updateOne(id: string, filter: Filter, update: Update): Promise<OutboxEntry | null> {
-    const entry = this.c.get(id);
-    if (!entry || !matches(id, entry, filter)) return null;
-    return this.c.durable(this.c.set(id, applyUpdate(entry, update)));
+    const stored = this.c.update(id, update, filter);
+    return stored && this.c.durable(stored);
   }
 }

@@ -86,9 +86,8 @@ export class EmbeddedScriptRepo implements ScriptRepo {
   }
 
   private async updateScript(name: string, update: Update): Promise<ScriptRecord | null> {
-    const current = this.scripts.get(name);
-    if (!current) return null;
-    return this.scripts.durable(this.scripts.set(name, applyUpdate(current, update)));
+    const stored = this.scripts.update(name, update);
+    return stored && this.scripts.durable(stored);
   }
 }
 

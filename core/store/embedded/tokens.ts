@@ -1,7 +1,6 @@
 import type { TokenRecord, TokenRepo } from '../ports.js';
 import { REVOKE_UPDATE, consumeFilter, consumeUpdate, revokeGrantFilter } from '../queries.js';
 import type { Collection } from './collection.js';
-import { applyUpdate, matches } from './match.js';
 
 export class EmbeddedTokenRepo implements TokenRepo {
   constructor(private readonly c: Collection<TokenRecord>) {}
@@ -24,14 +23,13 @@ export class EmbeddedTokenRepo implements TokenRepo {
   /** Returns the stored record as it was before: records are immutable, so that is the old object. */
   async consume(digest: string, now: number): Promise<TokenRecord | null> {
     const current = this.c.get(digest);
-    if (!current || !matches(digest, current, consumeFilter(digest, now))) return null;
-    this.c.set(digest, applyUpdate(current, consumeUpdate(now)));
+    if (!current || !this.c.update(digest, consumeUpdate(now), consumeFilter(digest, now))) return null;
     return this.c.durable(current);
   }
 
   async revokeGrant(grantId: string): Promise<number> {
     const found = this.c.find(revokeGrantFilter(grantId));
-    for (const [digest, record] of found) this.c.set(digest, applyUpdate(record, REVOKE_UPDATE));
+    for (const [digest] of found) this.c.update(digest, REVOKE_UPDATE);
     return this.c.durable(found.length);
   }
 

@@ -1,7 +1,6 @@
 import type { UserRecord, UserRepo } from '../ports.js';
 import { DEFAULT_LIMIT, definedOnly, userClaimFilter } from '../queries.js';
 import type { Collection } from './collection.js';
-import { applyUpdate } from './match.js';
 import { byKey } from './order.js';
 
 export class EmbeddedUserRepo implements UserRepo {
@@ -29,7 +28,7 @@ export class EmbeddedUserRepo implements UserRepo {
     if (!current) return null;
     const set = definedOnly(patch);
     if (Object.keys(set).length === 0) return current;
-    return this.c.durable(this.c.set(sub, applyUpdate(current, { $set: set })));
+    return this.c.durable(this.c.update(sub, { $set: set }));
   }
 
   async list(limit = DEFAULT_LIMIT): Promise<UserRecord[]> {

@@ -97,7 +97,7 @@ export async function createOp(rawConfig: Config, options: CreateOpOptions = {})
       { name: 'keys', check: () => void (keys.loaded || fail('signing keys are not loaded')) },
       { name: 'scripts', check: () => void (scripting.ready || fail('the script table is not loaded')) },
     ];
-    await app.register(healthRoutes(readiness, log));
+    await app.register(healthRoutes(readiness));
     if (config.metrics.enabled) await app.register(metricsRoutes(metrics, config.metrics.token));
     const purge = startPurgeJob(context);
     delivery.start();

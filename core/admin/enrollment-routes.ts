@@ -11,14 +11,14 @@ import { requireAdmin } from './auth.js';
 
 const bySub = { type: 'object', required: ['sub'], properties: { sub: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
 
-export function enrollmentRoutes(op: Pick<OpContext, 'config' | 'store' | 'log' | 'now'>) {
+export function enrollmentRoutes(op: Pick<OpContext, 'config' | 'store' | 'now'>) {
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook('onRequest', requireAdmin(op.config.adminToken));
     app.post<{ Params: { sub: string } }>('/admin/users/:sub/enrollment-codes', { schema: { params: bySub } }, async (request, reply) => {
       const user = await op.store.users.get(request.params.sub);
       if (!user || user.disabled) throw oauthError('not_found', 'no such user');
       const { code, expiresIn } = await issueEnrollmentCode(op, user.sub);
-      op.log.info({ sub: user.sub }, 'enrollment code issued');
+      request.log.info({ sub: user.sub }, 'enrollment code issued');
       return reply.code(201).send({ enrollment_code: code, expires_in: expiresIn });
     });
   };

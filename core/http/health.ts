@@ -6,7 +6,6 @@
  * cannot hang the probe. While shutting down both answer 503 (Fastify's `return503OnClosing`).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../context.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -31,7 +30,7 @@ async function bounded(check: ReadinessCheck): Promise<string | null> {
   }
 }
 
-export function healthRoutes(checks: readonly ReadinessCheck[], log: Logger) {
+export function healthRoutes(checks: readonly ReadinessCheck[]) {
   let running: Promise<Record<string, string | null>> | null = null;
   const runChecks = (): Promise<Record<string, string | null>> => {
     running ??= Promise.all(checks.map(async (c) => [c.name, await bounded(c)] as const))
@@ -48,12 +47,12 @@ export function healthRoutes(checks: readonly ReadinessCheck[], log: Logger) {
       return { status: 'ok' };
     });
 
-    app.get('/readyz', async (_request, reply) => {
+    app.get('/readyz', async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const problems = await runChecks();
       const failing = Object.entries(problems).filter(([, problem]) => problem !== null);
       // Reasons go to the log only: the probe is unauthenticated and a store error may name hosts.
-      if (failing.length) log.warn({ failing: Object.fromEntries(failing) }, 'not ready');
+      if (failing.length) request.log.warn({ failing: Object.fromEntries(failing) }, 'not ready');
       const body = { status: failing.length ? 'not_ready' : 'ready', checks: Object.fromEntries(Object.entries(problems).map(([name, p]) => [name, p === null ? 'ok' : 'failing'])) };
       return reply.code(failing.length ? 503 : 200).send(body);
     });

@@ -78,7 +78,7 @@ export class ScriptedHookRunner implements HookRunner {
     );
     void this.scripts
       .recordError(script.name, script.version, outcome.error.message, this.now())
-      .catch((err: unknown) => this.log.error({ err }, 'recording a script error failed'));
+      .catch((err: unknown) => this.log.error({ err, requestId: meta.requestId }, 'recording a script error failed'));
     throw new ScriptCallError(hook, script.name, script.version, outcome.error);
   }
 }

@@ -49,6 +49,9 @@ describe('log redaction across a full flow', () => {
     const auth = basic('bank', rotated.body.client_secret);
     expect((await admin('POST', '/admin/users', { sub: 'lena', username: 'lena', password: PASSWORDS[0], user_code: USER_CODE })).status).toBe(201);
     expect((await admin('PUT', '/admin/users/lena/password', { password: PASSWORDS[1] })).status).toBe(200);
+    const enrollment = await admin('POST', '/admin/users/lena/enrollment-codes');
+    expect(enrollment.status).toBe(201);
+    secrets.push(enrollment.body.enrollment_code);
 
     // A client registers itself and reads its registration back.
     const reg = await fetch(`${t.url}/register`, {

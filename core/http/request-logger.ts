@@ -29,7 +29,8 @@ class LazyChildLogger {
   }
 
   get level(): string {
-    return this.made?.level ?? this.parent.level;
+    // A route's own logLevel comes as the child's level option.
+    return this.made?.level ?? this.options?.level ?? this.parent.level;
   }
   set level(level: string) {
     this.real.level = level;

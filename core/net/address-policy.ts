@@ -5,6 +5,7 @@
  * metadata services answer), carrier-grade NAT, multicast, reserved, documentation — are refused
  * unless the URL's host is on the operator's allow-list. Plain http is for loopback in devMode.
  */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 export interface OutboundPolicy {
@@ -102,4 +103,27 @@ export function checkResolvedAddress(url: URL, address: string, policy: Outbound
   if (!isPublicAddress(address) && !privateAllowed(url, policy)) {
     throw new OutboundRefused(`${url.hostname} resolves to ${address}, which is not a public address`);
   }
+}
+
+/**
+ * Every address `hostname` (a name, not a literal) resolves to, each checked against the policy
+ * for `url`: refused if any one is refused, so a name cannot hide a private address behind a
+ * public one. The one place outbound connections resolve names.
+ */
+export function lookupChecked(
+  url: URL,
+  hostname: string,
+  policy: OutboundPolicy,
+  options: LookupOptions,
+  done: (err: Error | null, addresses: LookupAddress[]) => void,
+): void {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return done(err, []);
+    try {
+      for (const { address } of addresses) checkResolvedAddress(url, address, policy);
+    } catch (refused) {
+      return done(refused as Error, []);
+    }
+    done(null, addresses);
+  });
 }

@@ -9,11 +9,10 @@
  * The answer is a standard `Response` with the body fully read, so callers (and `jose`'s
  * remote JWKS, via its `customFetch` hook) use it like fetch's.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { checkResolvedAddress, outboundUrl, OutboundRefused, type OutboundPolicy } from './address-policy.js';
+import { lookupChecked, outboundUrl, OutboundRefused, type OutboundPolicy } from './address-policy.js';
 
 export interface GuardedRequest {
   method?: 'GET' | 'POST';
@@ -31,13 +30,8 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 /** A `lookup` for node's http(s) requests that refuses the connection when an address fails the policy. */
 export function guardedLookup(url: URL, policy: OutboundPolicy): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) return callback(err, []);
-      try {
-        for (const { address } of addresses) checkResolvedAddress(url, address, policy);
-      } catch (refused) {
-        return callback(refused as NodeJS.ErrnoException, []);
-      }
+    lookupChecked(url, hostname, policy, options, (err, addresses) => {
+      if (err) return callback(err as NodeJS.ErrnoException, []);
       const first = addresses[0];
       if (options.all || !first) return callback(null, addresses);
       return callback(null, first.address, first.family);

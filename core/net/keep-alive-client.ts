@@ -18,10 +18,9 @@
  * with. Every exchange has one deadline (connecting included) and reads at most
  * `maxResponseBytes`.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
-import { checkResolvedAddress, type OutboundPolicy } from './address-policy.js';
+import { ipLiteral, lookupChecked, type OutboundPolicy } from './address-policy.js';
 
 export class AttemptTimeout extends Error {
   constructor(ms: number) {
@@ -47,8 +46,6 @@ export interface KeepAliveOptions {
   secureContext?: SecureContext;
   /** Idle connections are closed after this; below the 5 s keep-alive common on servers. */
   idleTimeoutMs?: number;
-  /** Idle connections kept per destination at most. */
-  maxIdlePerDestination?: number;
 }
 
 export interface ExchangeLimits {
@@ -59,7 +56,8 @@ export interface ExchangeLimits {
 const HEADER_END = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |\r|$)/;
 const DEFAULT_IDLE_MS = 4000;
-const DEFAULT_MAX_IDLE = 256;
+/** Idle connections kept per destination at most. */
+const MAX_IDLE = 256;
 /** Destinations are client-chosen (registered endpoints): past this many, unused ones are dropped. */
 const MAX_DESTINATIONS = 1024;
 
@@ -222,14 +220,12 @@ export class KeepAliveClient {
   private readonly busy = new Set<Connection>();
   private readonly secureContext: SecureContext;
   private readonly idleTimeoutMs: number;
-  private readonly maxIdle: number;
   private closed = false;
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: KeepAliveOptions) {
     this.secureContext = options.secureContext ?? createSecureContext();
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-    this.maxIdle = options.maxIdlePerDestination ?? DEFAULT_MAX_IDLE;
   }
 
   /**
@@ -293,7 +289,7 @@ export class KeepAliveClient {
   release(conn: Connection, dest: Destination): void {
     this.busy.delete(conn);
     // A destination dropped while this connection was being opened is not pooled any more.
-    if (this.closed || this.destinations.get(dest.key) !== dest || dest.idle.length >= this.maxIdle) return conn.destroy();
+    if (this.closed || this.destinations.get(dest.key) !== dest || dest.idle.length >= MAX_IDLE) return conn.destroy();
     conn.idleSince = Date.now();
     dest.idle.push(conn);
     this.sweepSoon();
@@ -347,14 +343,13 @@ export class KeepAliveClient {
   }
 
   private async connect(url: URL, dest: Destination, timeoutMs: number): Promise<Connection> {
-    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const literal = isIP(hostname) !== 0;
+    const literal = ipLiteral(url.hostname);
     // A literal was checked with the URL; a name is checked for every address it resolves to now.
-    const addresses = literal ? [hostname] : await this.resolve(url, hostname);
+    const addresses = literal !== null ? [literal] : await this.resolve(url, url.hostname);
     // Addresses in the resolver's order, the next one only when connecting to one fails.
     for (let i = 0; ; i++) {
       try {
-        return new Connection(await this.open(url, dest, addresses[i] as string, literal ? null : hostname, timeoutMs), this, dest);
+        return new Connection(await this.open(url, dest, addresses[i] as string, literal !== null ? null : url.hostname, timeoutMs), this, dest);
       } catch (err) {
         if (i + 1 >= addresses.length) throw err;
       }
@@ -394,16 +389,11 @@ export class KeepAliveClient {
     });
   }
 
-  /** Every address of the name, each checked against the policy; refused if any is refused. */
+  /** Every address of the name, each checked against the policy (lookupChecked). */
   private resolve(url: URL, hostname: string): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      dnsLookup(hostname, { all: true }, (err, addresses: LookupAddress[]) => {
+      lookupChecked(url, hostname, this.options.policy, {}, (err, addresses) => {
         if (err) return reject(err);
-        try {
-          for (const { address } of addresses) checkResolvedAddress(url, address, this.options.policy);
-        } catch (refused) {
-          return reject(refused as Error);
-        }
         if (addresses.length === 0) return reject(new ResponseError('ENOTFOUND', `${hostname} has no address`));
         resolve(addresses.map((a) => a.address));
       });

@@ -48,6 +48,15 @@ describe('the per-request logger', () => {
     ]);
   });
 
+  it("honours a route's own log level, given as the child's level option", async () => {
+    const { lines, logger } = capture('warn');
+    const log = lazyChildLogger.call(null as never, logger, { requestId: 'r4' }, { level: 'debug' }, undefined as never);
+    expect(log.level).toBe('debug');
+    log.debug('route at debug');
+    await flush();
+    expect(lines.map((l) => [l.requestId, l.msg])).toEqual([['r4', 'route at debug']]);
+  });
+
   it('takes a level of its own', async () => {
     const { lines, logger } = capture('warn');
     const log = lazyChildLogger.call(null as never, logger, { requestId: 'r3' }, {}, undefined as never);

@@ -19,10 +19,16 @@ const fromDist = async <T>(module: string): Promise<T> => (await import(new URL(
 const { BuiltinHookRunner } = await fromDist<typeof import('../../core/hooks/builtins.js')>('core/hooks/builtins.js');
 const { compileScript, SandboxPool } = await fromDist<typeof import('../../core/sandbox/index.js')>('core/sandbox/index.js');
 
+export interface Latency {
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+}
+
 export interface OverheadResult {
   calls: number;
-  sandbox: { p50Us: number; p99Us: number };
-  builtin: { p50Us: number; p99Us: number };
+  sandbox: Latency;
+  builtin: Latency;
   /**
    * CPU per sandboxed call, µs, over the timed calls: the OP process (process.cpuUsage, all its
    * threads) and the sandbox workers (every thread's run time from /proc/<pid>/task/<tid>/schedstat,
@@ -34,6 +40,8 @@ export interface OverheadResult {
 
 const CALLS = Number(process.env.CALLS ?? 5_000);
 const WARMUP_CALLS = 500;
+/** SPIN_MICROS (environment) overrides the pool's polling window (scripts.spinMicros), e.g. 0 to compare. */
+const SPIN_MICROS = process.env.SPIN_MICROS === undefined ? undefined : Number(process.env.SPIN_MICROS);
 const INPUT: HookInputs['validateBindingMessage'] = { message: 'B1', client: { id: 'bench', name: 'Bench RP', logoUri: null } };
 const SOURCE = `export const validateBindingMessage = async () => ({ ok: true });`;
 
@@ -52,7 +60,7 @@ function runNs(pids: number[]): number {
   return total;
 }
 
-async function timed(call: () => Promise<unknown>, cpu?: { workers: () => number[]; out: { op: number; workers: number } }): Promise<{ p50Us: number; p99Us: number }> {
+async function timed(call: () => Promise<unknown>, cpu?: { workers: () => number[]; out: { op: number; workers: number } }): Promise<Latency> {
   for (let i = 0; i < WARMUP_CALLS; i++) await call();
   const us = new Float64Array(CALLS);
   const pids = cpu?.workers() ?? [];
@@ -68,14 +76,14 @@ async function timed(call: () => Promise<unknown>, cpu?: { workers: () => number
     cpu.out.op = (op.user + op.system) / CALLS;
     cpu.out.workers = (runNs(pids) - workersStart) / 1000 / CALLS;
   }
-  return { p50Us: percentile(us, 0.5), p99Us: percentile(us, 0.99) };
+  return { p50Us: percentile(us, 0.5), p95Us: percentile(us, 0.95), p99Us: percentile(us, 0.99) };
 }
 
 async function main(): Promise<OverheadResult> {
   const compiled = compileScript('bench-trivial', 1, SOURCE);
   const script: LoadedScript = { name: 'bench-trivial', version: 1, hook: 'validateBindingMessage', code: compiled.code, sourceMap: compiled.sourceMap };
   // The trivial hook makes no capability calls; one would be a bug in this bench.
-  const pool = new SandboxPool({}, () => Promise.reject(new Error('no capabilities in this bench')));
+  const pool = new SandboxPool(SPIN_MICROS === undefined ? {} : { spinMicros: SPIN_MICROS }, () => Promise.reject(new Error('no capabilities in this bench')));
   await pool.start();
   try {
     const cpuPerCallUs = { op: Number.NaN, workers: Number.NaN };

@@ -2,7 +2,8 @@
  * `npm run bench:scripts`: what interception scripts cost (issue 3, "Benchmark").
  * (a) per-call overhead of a trivial hook through the sandbox vs the built-in (hook-overhead.ts,
  * in a process of its own, BENCH_OVERHEAD_RUNS times: its p50 moves by ±20 % from one process to
- * the next here, more than within one, so the median of the runs is what counts); (b) bc-authorize req/s with the bundled resolveLoginHint,
+ * the next here, more than within one, so the median of the runs is what counts), each run
+ * followed by one with busy-polling off (scripts.spinMicros 0) to show what polling buys; (b) bc-authorize req/s with the bundled resolveLoginHint,
  * validateUserCode and validateBindingMessage scripts active vs the built-ins, our OP from dist/
  * loaded by bench/load.ts, the two alternating per round; (c) RSS growth per script version
  * (memory.ts). Prints a markdown section and writes it under bench/out/.
@@ -19,7 +20,7 @@ import { loadAverage, machine, ms, type RunRecord } from '../report.js';
 import { intEnv, runOnce } from '../run-once.js';
 import { median } from '../stats.js';
 import { activateBundled } from './admin.js';
-import type { OverheadResult } from './hook-overhead.js';
+import type { Latency, OverheadResult } from './hook-overhead.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -33,32 +34,56 @@ type Mode = (typeof MODES)[number];
 const CONCURRENCY = 8;
 const TARGETS = { overheadP50Us: 150, throughputShare: 0.8, perVersionMb: 5 } as const;
 
-function overheadOnce(): Promise<OverheadResult> {
-  const child = fork(here('./hook-overhead.ts'), [], { execArgv: ['--no-node-snapshot', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `spinMicros`: the pool's polling window; undefined for its default. */
+function overheadOnce(spinMicros?: number): Promise<OverheadResult> {
+  const env = spinMicros === undefined ? process.env : { ...process.env, SPIN_MICROS: String(spinMicros) };
+  const child = fork(here('./hook-overhead.ts'), [], { env, execArgv: ['--no-node-snapshot', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: OverheadResult) => resolve(m));
     child.once('exit', (code) => reject(new Error(`hook-overhead exited with ${code} without a result`)));
   });
 }
 
-/** (a) over several processes, one after the other: the median of each figure, and every run's p50. */
-async function overhead(): Promise<{ median: OverheadResult; p50s: number[] }> {
-  const runs: OverheadResult[] = [];
-  for (let run = 1; run <= intEnv('BENCH_OVERHEAD_RUNS', 7); run++) {
-    const r = await overheadOnce();
-    console.error(`(a) run ${run}: sandbox p50 ${us(r.sandbox.p50Us)} µs p99 ${us(r.sandbox.p99Us)} µs; built-in p50 ${us(r.builtin.p50Us)} µs; CPU per call OP ${us(r.cpuPerCallUs?.op ?? Number.NaN)} µs, workers ${us(r.cpuPerCallUs?.workers ?? Number.NaN)} µs`);
-    runs.push(r);
-  }
+interface OverheadRuns {
+  median: OverheadResult;
+  p50s: number[];
+}
+
+/** The median of each figure over `runs`, and every run's p50. */
+function summary(runs: OverheadResult[]): OverheadRuns {
   const of = (pick: (r: OverheadResult) => number): number => median(runs.map(pick));
+  const latency = (pick: (r: OverheadResult) => Latency): Latency => ({
+    p50Us: of((r) => pick(r).p50Us),
+    p95Us: of((r) => pick(r).p95Us),
+    p99Us: of((r) => pick(r).p99Us),
+  });
   return {
     median: {
       calls: runs[0]?.calls ?? 0,
-      sandbox: { p50Us: of((r) => r.sandbox.p50Us), p99Us: of((r) => r.sandbox.p99Us) },
-      builtin: { p50Us: of((r) => r.builtin.p50Us), p99Us: of((r) => r.builtin.p99Us) },
+      sandbox: latency((r) => r.sandbox),
+      builtin: latency((r) => r.builtin),
       cpuPerCallUs: { op: of((r) => r.cpuPerCallUs?.op ?? Number.NaN), workers: of((r) => r.cpuPerCallUs?.workers ?? Number.NaN) },
     },
     p50s: runs.map((r) => r.sandbox.p50Us),
   };
+}
+
+/**
+ * (a) over several processes, one after the other, each run with the default configuration
+ * followed by one with busy-polling off, so both see the same minutes of this machine.
+ */
+async function overhead(): Promise<{ polling: OverheadRuns; off: OverheadRuns }> {
+  const polling: OverheadResult[] = [];
+  const off: OverheadResult[] = [];
+  for (let run = 1; run <= intEnv('BENCH_OVERHEAD_RUNS', 7); run++) {
+    for (const [label, spinMicros, runs] of [['default', undefined, polling], ['polling off', 0, off]] as const) {
+      const r = await overheadOnce(spinMicros);
+      const cpu = `CPU per call OP ${us(r.cpuPerCallUs?.op ?? Number.NaN)} µs, workers ${us(r.cpuPerCallUs?.workers ?? Number.NaN)} µs`;
+      console.error(`(a) run ${run} ${label}: sandbox p50 ${us(r.sandbox.p50Us)} µs p95 ${us(r.sandbox.p95Us)} µs p99 ${us(r.sandbox.p99Us)} µs; built-in p50 ${us(r.builtin.p50Us)} µs; ${cpu}`);
+      runs.push(r);
+    }
+  }
+  return { polling: summary(polling), off: summary(off) };
 }
 
 async function throughput(launcher: string): Promise<Record<Mode, RunRecord[]>> {
@@ -86,7 +111,9 @@ async function throughput(launcher: string): Promise<Record<Mode, RunRecord[]>> 
 const us = (v: number): string => v.toFixed(1);
 const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
 
-function section({ median: a, p50s }: Awaited<ReturnType<typeof overhead>>, b: Record<Mode, RunRecord[]>, c: MemoryResult, machineInfo: string, loadAtEnd: string): string {
+function section(overheads: Awaited<ReturnType<typeof overhead>>, b: Record<Mode, RunRecord[]>, c: MemoryResult, machineInfo: string, loadAtEnd: string): string {
+  const { median: a, p50s } = overheads.polling;
+  const { median: off, p50s: offP50s } = overheads.off;
   const med = (mode: Mode, pick: (r: RunRecord) => number): number => median(b[mode].map(pick));
   const rate = (mode: Mode): number => med(mode, (r) => r.perSec);
   const perCpu = (mode: Mode): number => med(mode, (r) => r.perSec / r.serverCpu);
@@ -97,9 +124,11 @@ function section({ median: a, p50s }: Awaited<ReturnType<typeof overhead>>, b: R
     `| measure | built-in | scripted | result | target | |`,
     `|---|---:|---:|---:|---|---|`,
     `| (a) trivial hook, µs per call p50 (median of ${p50s.length} runs of ${a.calls} sequential calls) | ${us(a.builtin.p50Us)} | ${us(a.sandbox.p50Us)} | overhead ${us(a.sandbox.p50Us - a.builtin.p50Us)} | ≤ ${TARGETS.overheadP50Us} µs | ${met(a.sandbox.p50Us - a.builtin.p50Us <= TARGETS.overheadP50Us)} |`,
-    `| (a) trivial hook, µs per call p99 (median of runs) | ${us(a.builtin.p99Us)} | ${us(a.sandbox.p99Us)} | overhead ${us(a.sandbox.p99Us - a.builtin.p99Us)} | — | |`,
+    `| (a) trivial hook, µs per call p95 / p99 (median of runs) | ${us(a.builtin.p95Us)} / ${us(a.builtin.p99Us)} | ${us(a.sandbox.p95Us)} / ${us(a.sandbox.p99Us)} | | — | |`,
     `| (a) each run's p50, µs | | ${p50s.map((p) => p.toFixed(0)).join(', ')} | | | |`,
     `| (a) CPU per sandboxed call, µs (median): OP process / workers | | ${us(a.cpuPerCallUs?.op ?? Number.NaN)} / ${us(a.cpuPerCallUs?.workers ?? Number.NaN)} | | | |`,
+    `| (a) polling off (scripts.spinMicros 0), µs per call p50 / p95 / p99 (median of runs in between) | | ${us(off.sandbox.p50Us)} / ${us(off.sandbox.p95Us)} / ${us(off.sandbox.p99Us)} | | | |`,
+    `| (a) polling off: each run's p50, µs; CPU per call OP / workers | | ${offP50s.map((p) => p.toFixed(0)).join(', ')}; ${us(off.cpuPerCallUs?.op ?? Number.NaN)} / ${us(off.cpuPerCallUs?.workers ?? Number.NaN)} | | | |`,
     `| (b) bc-authorize req/s (median of ${b.scripted.length} rounds) | ${rate('built-in').toFixed(0)} | ${rate('scripted').toFixed(0)} | ${(share * 100).toFixed(0)} % | ≥ ${TARGETS.throughputShare * 100} % | ${met(share >= TARGETS.throughputShare)} |`,
     `| (b) bc-authorize per CPU-second (OP + workers) | ${perCpu('built-in').toFixed(0)} | ${perCpu('scripted').toFixed(0)} | ${(cpuShare * 100).toFixed(0)} % | (same, load-independent view) | ${met(cpuShare >= TARGETS.throughputShare)} |`,
     `| (b) bc-authorize p50 ms | ${ms(med('built-in', (r) => r.p50Us ?? Number.NaN))} | ${ms(med('scripted', (r) => r.p50Us ?? Number.NaN))} | | | |`,
@@ -118,7 +147,7 @@ async function main(): Promise<void> {
   const machineInfo = machine(null);
   const launcher = (await buildServers())['ciba-op'];
   const a = await overhead();
-  console.error(`(a) median of ${a.p50s.length} runs: sandbox p50 ${us(a.median.sandbox.p50Us)} µs`);
+  console.error(`(a) median of ${a.polling.p50s.length} runs: sandbox p50 ${us(a.polling.median.sandbox.p50Us)} µs (polling off: ${us(a.off.median.sandbox.p50Us)} µs)`);
   const b = await throughput(launcher);
   const c = await measureMemory(launcher);
   const report = section(a, b, c, machineInfo, loadAverage());

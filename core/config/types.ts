@@ -130,6 +130,7 @@ export interface Config {
     deadlineMs: number;
     maxCapabilityCallsPerCall: number;
     quarantineAfterCrashes: number;
+    spinMicros: number;
     historyLimit: number;
     typeCheckOnPush: boolean;
     httpAllowList: string[];

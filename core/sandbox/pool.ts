@@ -7,6 +7,7 @@
  * quarantines a version that keeps killing them. A script can cost a worker, never the OP.
  */
 import { EventEmitter } from 'node:events';
+import { BusyPoll } from './busy-poll.js';
 import { CALL_ENDED, capabilityBudgetProblem, capabilityCallProblem } from './capabilities.js';
 import type { Envelope, FromWorker, WorkerConfig } from './protocol.js';
 import { Deadlines } from './deadlines.js';
@@ -60,9 +61,10 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
   private readonly drainWaiters = new Map<string, Array<() => void>>();
   private readyWaiters: Array<() => void> = [];
   private readonly ledger: CrashLedger;
+  /** Keeps this process awake while calls are in flight, for the answers (see busy-poll.ts). */
+  private readonly poll: BusyPoll;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private nextCallId = 1;
-  private rotation = 0;
   private totalCalls = 0;
   private restarts = 0;
   /** Workers in a row that died before becoming ready. */
@@ -77,8 +79,9 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
     super();
     this.options = Object.freeze({ ...DEFAULT_SANDBOX_OPTIONS, ...options });
     for (const [name, value] of Object.entries(this.options)) {
-      if (!Number.isInteger(value) || value < 1) {
-        throw new RangeError(`sandbox option ${name} must be a positive integer, got ${value}`);
+      const least = name === 'spinMicros' ? 0 : 1;
+      if (!Number.isInteger(value) || value < least) {
+        throw new RangeError(`sandbox option ${name} must be an integer of at least ${least}, got ${value}`);
       }
     }
     this.config = {
@@ -87,7 +90,9 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
       maxResultBytes: this.options.maxResultBytes,
       maxCapabilityArgBytes: this.options.maxCapabilityArgBytes,
       maxCapabilityCallsPerCall: this.options.maxCapabilityCallsPerCall,
+      spinMicros: this.options.spinMicros,
     };
+    this.poll = new BusyPoll(this.options.spinMicros);
     this.ledger = new CrashLedger(this.options.quarantineAfterCrashes, this.options.quarantineWindowMs);
   }
 
@@ -143,6 +148,7 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
       worker.inFlight.add(id);
       this.inFlightByKey.set(key, (this.inFlightByKey.get(key) ?? 0) + 1);
       this.totalCalls++;
+      this.pollFor(worker);
     });
   }
 
@@ -205,7 +211,16 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
     return worker;
   }
 
+  /**
+   * Polls for the answer to what was just sent to `worker` — only if it is awake: a message to
+   * a sleeping worker wakes it, likely onto this process's CPU, where polling would hold it off.
+   */
+  private pollFor(worker: WorkerHandle): void {
+    if (worker.awake(this.options.spinMicros / 1000)) this.poll.hold();
+  }
+
   private onMessage(worker: WorkerHandle, message: FromWorker): void {
+    this.poll.heard();
     switch (message.t) {
       case 'result': {
         const call = this.calls.get(message.id);
@@ -255,6 +270,7 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
       const problem = `the capability's result is not JSON data (${err instanceof Error ? err.message : String(err)})`;
       worker.send({ t: 'capResult', capId: message.capId, envelope: refuse(problem) });
     }
+    this.pollFor(worker);
   }
 
   private async executeCapability(call: PendingCall, capability: string, args: unknown): Promise<Envelope> {
@@ -377,29 +393,28 @@ export class SandboxPool extends EventEmitter<SandboxPoolEvents> {
 
   /**
    * The least busy usable worker. Between equally busy ones, one that already runs the version
-   * wins (a warm isolate, the same module state, no second copy in memory); remaining ties are
-   * taken in turn.
+   * wins (a warm isolate, the same module state, no second copy in memory); remaining ties go
+   * to the one heard from last, which is still polling for its next message (busy-poll.ts)
+   * where the others may have gone to sleep.
    */
   private pickWorker(key: string): WorkerHandle | undefined {
     let best: WorkerHandle | undefined;
     let bestScore = Infinity;
-    const count = this.workers.length;
-    for (let i = 0; i < count; i++) {
-      const worker = this.workers[(this.rotation + i) % count];
-      if (!worker?.usable) continue;
+    for (const worker of this.workers) {
+      if (!worker.usable) continue;
       const score = worker.inFlight.size * 2 + (worker.loaded.has(key) ? 0 : 1);
-      if (score < bestScore) {
+      if (score < bestScore || (score === bestScore && best !== undefined && worker.lastHeardAt > best.lastHeardAt)) {
         best = worker;
         bestScore = score;
       }
     }
-    this.rotation = (this.rotation + 1) % count;
     return best;
   }
 
   private finish(call: PendingCall, result: SandboxResult): void {
     this.deadlines.delete(call);
     this.calls.delete(call.id);
+    if (this.calls.size === 0) this.poll.release();
     call.worker.inFlight.delete(call.id);
     const left = (this.inFlightByKey.get(call.key) ?? 1) - 1;
     if (left > 0) {

@@ -16,6 +16,7 @@ export interface WorkerConfig {
   maxResultBytes: number;
   maxCapabilityArgBytes: number;
   maxCapabilityCallsPerCall: number;
+  spinMicros: number;
 }
 
 export interface ScriptSource {
@@ -44,10 +45,15 @@ export type ToWorker =
   | { t: 'retire'; key: string }
   | { t: 'capResult'; capId: number; envelope: Envelope };
 
+/**
+ * `polls` on a result or a capability call: the worker keeps polling for its next message for
+ * a while instead of sleeping (busy-poll.ts), so the supervisor may poll for the answer to what
+ * it sends next without its message having to wake the worker.
+ */
 export type FromWorker =
   | { t: 'ready' }
-  | { t: 'result'; id: number; outcome: CallOutcome }
-  | { t: 'cap'; id: number; capId: number; capability: string; args: unknown[] }
+  | { t: 'result'; id: number; outcome: CallOutcome; polls: boolean }
+  | { t: 'cap'; id: number; capId: number; capability: string; args: unknown[]; polls: boolean }
   | { t: 'cancelled'; id: number }
   /** An isolate of `key` failed beyond recovery; the worker kills itself right after. */
   | { t: 'fatal'; key: string; message: string }

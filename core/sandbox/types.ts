@@ -22,6 +22,12 @@ export interface SandboxOptions {
   /** Worker deaths attributed to one version within `quarantineWindowMs` that quarantine it. */
   quarantineAfterCrashes: number;
   quarantineWindowMs: number;
+  /**
+   * How long a worker (after each result or capability call it sends) and the supervisor (for
+   * the answer from a worker that polls) keep their event loop polling instead of sleeping, in
+   * µs; 0: never (see busy-poll.ts).
+   */
+  spinMicros: number;
 }
 
 export const DEFAULT_SANDBOX_OPTIONS: Readonly<SandboxOptions> = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_SANDBOX_OPTIONS: Readonly<SandboxOptions> = Object.freeze({
   maxCapabilityArgBytes: 64 * 1024,
   quarantineAfterCrashes: 3,
   quarantineWindowMs: 10 * 60 * 1000,
+  spinMicros: 200,
 });
 
 /** One immutable script version as the registry keeps it (`code`/`sourceMap` from `compileScript`). */

@@ -32,6 +32,10 @@ export class WorkerHandle {
   blame: { key: string; cause: string } | undefined;
   /** It said it was ready at some point (it may be gone since). */
   ready = false;
+  /** performance.now() of its last message. */
+  lastHeardAt = 0;
+  /** Its last message said it polls for the next one (busy-poll.ts). */
+  private polls = false;
   /** True once the worker is ready; false if it is gone before that. */
   readonly whenReady: Promise<boolean>;
   readonly whenGone: Promise<void>;
@@ -51,6 +55,8 @@ export class WorkerHandle {
     });
     this.child = forkWorker(config);
     this.child.on('message', (message: FromWorker) => {
+      this.lastHeardAt = performance.now();
+      this.polls = (message.t === 'result' || message.t === 'cap') && message.polls;
       if (message.t === 'ready') {
         this.ready = true;
         this.settleReady(true);
@@ -106,6 +112,14 @@ export class WorkerHandle {
   /** May be given calls: ready, not gone, and not suspected of being wedged (a cancel unanswered). */
   get usable(): boolean {
     return this.ready && !this.isGone && this.cancels.size === 0;
+  }
+
+  /**
+   * Whether it is most likely still polling for its next message, so that a message sent now
+   * finds it awake: it said it would poll, and its window (`windowMs`) has not run out.
+   */
+  awake(windowMs: number): boolean {
+    return this.polls && performance.now() - this.lastHeardAt < windowMs;
   }
 
   /** Throws only if `message` cannot be serialized; a message to a dead worker is dropped. */

@@ -13,6 +13,7 @@
  * of them never returns.
  */
 import type { CallOutcome, Envelope, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { BusyPoll } from './busy-poll.js';
 import { CALL_ENDED, capabilityBudgetProblem } from './capabilities.js';
 import { CpuWatchdog, watchIntervalMs } from './cpu-watchdog.js';
 import { StallGuard } from './stall-guard.js';
@@ -35,6 +36,8 @@ const calls = new Map<number, CallState>();
 /** Every unanswered capability call, and whose it is. */
 const waiting = new Map<number, CallState>();
 let nextCapabilityId = 1;
+/** After a result or a capability call: the next call or the answer usually follows at once. */
+const poll = new BusyPoll(config.spinMicros);
 
 const intervalMs = watchIntervalMs(config.cpuTimeLimitMs);
 const watchdog = new CpuWatchdog(intervalMs, () => {
@@ -78,7 +81,7 @@ function runCall(message: Extract<ToWorker, { t: 'call' }>): void {
   }
   if (!runtime) {
     const outcome: CallOutcome = { ok: false, kind: 'compile', message: 'the worker was not given this version' };
-    send({ t: 'result', id: message.id, outcome });
+    send({ t: 'result', id: message.id, outcome, polls: false });
     return;
   }
   const call: CallState = { id: message.id, runtime, capabilityCalls: 0, pending: new Set(), closed: false };
@@ -94,7 +97,7 @@ function answer(call: CallState, outcome: CallOutcome): void {
     return;
   }
   close(call);
-  send({ t: 'result', id: call.id, outcome });
+  send({ t: 'result', id: call.id, outcome, polls: poll.hold() });
 }
 
 function close(call: CallState): void {
@@ -123,7 +126,7 @@ function relayCapability(callId: number, capability: unknown, argsJson: unknown)
   const capId = nextCapabilityId++;
   try {
     const args = JSON.parse(argsJson) as unknown[];
-    send({ t: 'cap', id: call.id, capId, capability, args });
+    send({ t: 'cap', id: call.id, capId, capability, args, polls: poll.hold() });
   } catch (err) {
     return `the capability call failed in the sandbox worker: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -166,6 +169,7 @@ function cancel(id: number): void {
 
 process.on('message', (raw) => {
   const message = raw as ToWorker;
+  poll.heard();
   switch (message.t) {
     case 'call':
       runCall(message);

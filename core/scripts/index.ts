@@ -49,9 +49,9 @@ export async function createScripting({ config, store, kek, notifiers, builtins,
     log,
     verifyClientJwt,
   });
-  const { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes } = config.scripts;
+  const { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes, spinMicros } = config.scripts;
   const sandbox = new LazySandbox(
-    { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes },
+    { workers, memoryLimitMb, cpuTimeLimitMs, deadlineMs, maxCapabilityCallsPerCall, quarantineAfterCrashes, spinMicros },
     capabilities.handle,
     store.scripts,
     log,

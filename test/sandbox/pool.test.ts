@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPABILITY_ARITY, type SandboxPool } from '../../core/sandbox/index.js';
+import { CAPABILITY_ARITY, SandboxPool } from '../../core/sandbox/index.js';
 import { hook, script, startPool, valueOf } from './support.js';
 
 let pool: SandboxPool;
@@ -131,6 +131,26 @@ describe('running hooks', () => {
     await retiring;
     steer.delete('secrets.get');
     for (const worker of pool.stats().workers) expect(worker.loadedVersions).not.toContain('rolling@1');
+  });
+});
+
+describe('dispatch', () => {
+  it('keeps sequential calls on the worker heard from last (still polling) once every worker runs the version', async () => {
+    const counter = script('sticky', 1, 'h', 'let calls = 0;\nexport async function h() { calls += 1; return calls; }\n');
+    // Two calls at once: the second goes to the idle worker, so both load the version.
+    expect((await Promise.all([pool.call(counter, {}), pool.call(counter, {})])).map(valueOf)).toEqual([1, 1]);
+    for (const worker of pool.stats().workers) expect(worker.loadedVersions.some((key) => key.startsWith('sticky@1'))).toBe(true);
+    const seen = [];
+    for (let i = 0; i < 6; i++) seen.push(valueOf(await pool.call(counter, {})));
+    // Taken in turn, the workers' counters would interleave: 2, 2, 3, 3, ...
+    expect(seen).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('takes a polling window of 0 (never poll) and refuses a negative one', () => {
+    const host = () => Promise.resolve(null);
+    expect(new SandboxPool({ spinMicros: 0 }, host).options.spinMicros).toBe(0);
+    expect(() => new SandboxPool({ spinMicros: -1 }, host)).toThrow(/spinMicros must be an integer of at least 0/);
+    expect(() => new SandboxPool({ workers: 0 }, host)).toThrow(/workers must be an integer of at least 1/);
   });
 });
 

@@ -142,6 +142,24 @@ describe('embedded store files: the nedb format', () => {
     await store.close();
   });
 
+  it('refuses to start on a file in which two records share a unique value, naming file and record', async () => {
+    const a = userRecord();
+    const b = userRecord({ username: a.username });
+    writeFileSync(file('users'), line({ ...a, _id: a.sub }) + line({ ...b, _id: b.sub }));
+    const store = createStore({ type: 'embedded', dataDir });
+    await expect(store.init()).rejects.toThrow(`users.db: two records share a unique users value (record ${b.sub})`);
+    await store.close();
+  });
+
+  it('refuses a Date in a record: times are epoch milliseconds', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    try {
+      await expect(store.users.create(userRecord({ createdAt: new Date(T0) as never }))).rejects.toThrow(/epoch milliseconds, not Date objects/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('recovers from a crash between compaction writing <file>~ and its rename', async () => {
     const user = userRecord();
     writeFileSync(`${file('users')}~`, line({ ...user, _id: user.sub }));

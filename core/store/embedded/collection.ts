@@ -139,7 +139,11 @@ export class Collection<T extends object> {
     return count;
   }
 
-  /** Keys in ascending order of an ordered member, while it is ≤ `max`. */
+  /**
+   * Keys in ascending order of an ordered member, while it is ≤ `max`. A live walk of the index,
+   * so a caller can stop early without visiting every key: collect what you need before writing
+   * to this collection.
+   */
   keysUpTo(field: string, max: number): Generator<string> {
     const index = this.ordered.get(field);
     if (!index) throw new Error(`embedded store: ${this.name}.${field} has no ordered index`);

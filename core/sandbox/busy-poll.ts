@@ -6,7 +6,7 @@
  * halt, and the message that wakes it pays for the halt on both sides: the sender's kernel
  * interrupts the halted CPU (a hypervisor exit), and the woken process runs on caches the host
  * has reused meanwhile. Measured here, a trivial hook call went from ~140 µs to ~100 µs p50
- * with both sides polling (bench/RESULTS.md, which also gives what it costs the tail).
+ * with both sides polling (bench/RESULTS.md, which also gives what it costs in the tail).
  *
  * Polling is a chain of `setImmediate`s: while one is pending, libuv polls for I/O without
  * blocking, so the process serves every socket and timer as usual — it only stays awake. A
@@ -19,8 +19,8 @@
  * that ends with nothing heard (a miss), or a turn of the loop that took far longer than a turn
  * takes (the process was preempted: something else wanted this CPU), stops polling for a
  * cool-down that doubles with each miss in a row. A process called rarely misses every time, so
- * it polls at most once per `MAX_COOL_DOWN_MS`. What is left of the effect is the price in the
- * tail (see core/sandbox/README.md, "Per-call cost").
+ * it polls at most once per `MAX_COOL_DOWN_MS`. What these rules let through is the price in
+ * the tail (core/sandbox/README.md, "Per-call cost").
  */
 
 /** The first cool-down after a miss; each further miss in a row doubles it. */
@@ -31,7 +31,6 @@ const MAX_COOL_DOWN_MS = 128;
  * in it, means this process was preempted.
  */
 const PREEMPTED_MS = 0.05;
-
 
 export class BusyPoll {
   private readonly windowMs: number;

@@ -210,6 +210,35 @@ describe('embedded store files: the nedb format', () => {
     const polled = (await store.authRequests.registerPoll(request.id, T0, 5))!.record;
     expect(polled).not.toBe(got);
     expect(polled.scope).toBe(got.scope);
+    expect(Object.isFrozen(polled)).toBe(true);
+    await store.close();
+  });
+
+  it('stores an update frozen down to the values it sets, sharing the members it leaves alone, and changes nothing on a filter miss', async () => {
+    const store = await opened(createStore({ type: 'embedded', inMemory: true }));
+    const user = userRecord();
+    await store.users.create(user);
+    const before = (await store.users.get(user.sub))!;
+    const claims = { name: 'Joan Doe', address: { locality: 'Lyon' } };
+    const updated = (await store.users.update(user.sub, { claims }))!;
+    expect(updated.claims).toEqual(claims);
+    expect(Object.isFrozen(updated)).toBe(true);
+    expect(Object.isFrozen(updated.claims)).toBe(true);
+    expect(Object.isFrozen(updated.claims.address)).toBe(true);
+    // The caller's patch is copied, not frozen in place.
+    expect(Object.isFrozen(claims)).toBe(false);
+    expect(updated.claims).not.toBe(claims);
+    expect(await store.users.get(user.sub)).toBe(updated);
+    expect(updated).not.toBe(before);
+
+    const request = authRequestRecord();
+    await store.authRequests.create(request);
+    const pending = (await store.authRequests.get(request.id))!;
+    expect(await store.authRequests.transition(request.id, ['approved'], 'denied')).toBeNull();
+    expect(await store.authRequests.get(request.id)).toBe(pending);
+    const denied = (await store.authRequests.transition(request.id, ['pending'], 'denied'))!;
+    expect(denied.state).toBe('denied');
+    expect(denied.scope).toBe(pending.scope);
     await store.close();
   });
 

@@ -43,7 +43,7 @@ export class EmbeddedAuthRequestRepo implements AuthRequestRepo {
     const current = this.c.get(id);
     if (!current) return null;
     const { slowDown, interval, lastPollAt } = decidePoll(current, now, slowDownStepSec);
-    const record = this.c.set(id, { ...current, interval, lastPollAt });
+    const record = this.c.update(id, { $set: { interval, lastPollAt } })!;
     return this.c.durable({ record, slowDown });
   }
 

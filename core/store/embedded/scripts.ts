@@ -11,7 +11,7 @@ import {
 } from '../script-queries.js';
 import type { Collection } from './collection.js';
 import type { MetaDoc, SecretDoc } from './collections.js';
-import { applyUpdate, type Update } from './match.js';
+import type { Update } from './match.js';
 import { byKey, byMember, compare } from './order.js';
 
 export class EmbeddedScriptRepo implements ScriptRepo {
@@ -33,12 +33,9 @@ export class EmbeddedScriptRepo implements ScriptRepo {
   async addVersion(version: Omit<ScriptVersionRecord, 'version'>): Promise<ScriptVersionRecord | null> {
     const existing = this.scripts.get(version.name);
     if (existing && existing.hook !== version.hook) return null;
-    const script = this.scripts.set(
-      version.name,
-      existing
-        ? applyUpdate(existing, { $inc: { latestVersion: 1 }, $set: { updatedAt: version.createdAt } })
-        : { ...newScript(version), latestVersion: 1 },
-    );
+    const script = existing
+      ? this.scripts.update(version.name, { $inc: { latestVersion: 1 }, $set: { updatedAt: version.createdAt } })!
+      : this.scripts.insert(version.name, { ...newScript(version), latestVersion: 1 });
     const record = this.versions.insert(versionId(version.name, script.latestVersion), { ...version, version: script.latestVersion });
     await Promise.all([this.scripts.written(), this.versions.written()]);
     return record;

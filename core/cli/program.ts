@@ -23,10 +23,13 @@ export function buildProgram(): Command {
 /**
  * Generated ids (auth_req_id, client_id, sub) are base64url, and one in 64 starts with '-',
  * which commander would take for an unknown option (`requests show -x2…` failed). Commands that
- * take arguments therefore read unknown options as arguments; a mistyped option there fails as
- * one argument too many instead (commander refuses excess arguments).
+ * take a fixed number of arguments therefore read unknown options as arguments; a mistyped
+ * option there fails as one argument too many instead (commander refuses excess arguments).
+ * A command whose last argument is variadic (file lists) keeps refusing unknown options: one
+ * would silently become a file name.
  */
 function acceptDashedArguments(command: Command): void {
-  if (command.registeredArguments.length > 0) command.allowUnknownOption();
+  const args = command.registeredArguments;
+  if (args.length > 0 && !args[args.length - 1]!.variadic) command.allowUnknownOption();
   for (const sub of command.commands) acceptDashedArguments(sub);
 }

@@ -2,7 +2,7 @@
  * `api.http.post`: JSON POST to an allow-listed host, https only (plain http to an allow-listed
  * loopback host in development), redirects never followed, time and response size bounded.
  */
-import { outboundUrl } from '../net/address-policy.js';
+import { outboundUrl, privateAllowed, type OutboundPolicy } from '../net/address-policy.js';
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -29,13 +29,14 @@ export interface HttpPostResult {
  * Allow-listed hosts may be private addresses: the operator named them.
  */
 function allowedUrl(raw: string, policy: HttpPostPolicy): URL {
+  const listed: OutboundPolicy = { allowPrivateHosts: policy.allowList, allowLoopbackHttp: policy.allowLoopbackHttp };
   let url: URL;
   try {
-    url = outboundUrl(raw, { allowPrivateHosts: policy.allowList, allowLoopbackHttp: policy.allowLoopbackHttp });
+    url = outboundUrl(raw, listed);
   } catch (err) {
     throw new Error(`api.http.post(): ${(err as Error).message}`);
   }
-  if (!policy.allowList.includes(url.host) && !policy.allowList.includes(url.hostname)) {
+  if (!privateAllowed(url, listed)) {
     throw new Error(`api.http.post(): host ${url.host} is not on scripts.httpAllowList`);
   }
   return url;

@@ -98,6 +98,26 @@ describe('ciba-op operator commands', () => {
     expect((await cli(['clients', 'show', '-kiosk'])).error?.message).toBe('404 not_found: no client -kiosk');
   });
 
+  it('still refuses a mistyped option: as an argument too many, or as unknown where arguments are a file list', async () => {
+    // Commander's own refusals, thrown instead of exiting; they come before any action runs.
+    const parse = (args: string[]) => {
+      const program = buildProgram();
+      const throwing = (command: Command): void => {
+        command.exitOverride();
+        command.commands.forEach(throwing);
+      };
+      throwing(program);
+      return program.parseAsync(args, { from: 'user' });
+    };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(parse(['clients', 'show', 'kiosk', '--jsn'])).rejects.toThrow("too many arguments for 'show'");
+      await expect(parse(['scripts', 'check', '--hok', 'a.ts'])).rejects.toThrow("unknown option '--hok'");
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
   it('requests: list by state and client, show, cancel', async () => {
     await t.createUser({ sub: 'omar' });
     const auth = basic('poll', 'poll-secret');

@@ -90,8 +90,10 @@ async function main(): Promise<void> {
   };
   const scanMs = await best(() => store.authRequests.findExpiredPending(now + 700_000, 100));
   const expired = await store.authRequests.findExpiredPending(now + 700_000, 100);
+  // Timed once: a purge after the first finds nothing left to purge.
+  const purgeStart = performance.now();
   const purged = await store.authRequests.purge(now);
-  const purgeMs = await best(() => store.authRequests.purge(now));
+  const purgeMs = performance.now() - purgeStart;
 
   const perSec = (ms: number) => Math.round((count / ms) * 1000).toLocaleString('en');
   console.log(`mode=${mode} count=${count}`);
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   console.log(`registerPoll ${perSec(pollMs)}/s`);
   console.log(`transition  ${perSec(transitionMs)}/s`);
   console.log(`insert+get+transition ${Math.round((count / (createMs + getMs + transitionMs)) * 1000).toLocaleString('en')} requests/s`);
-  console.log(`findExpiredPending over ${count} (${expired.length} found): ${scanMs.toFixed(1)} ms; purge: ${purgeMs.toFixed(1)} ms (${purged} due)`);
+  console.log(`findExpiredPending over ${count} (${expired.length} found): ${scanMs.toFixed(1)} ms; purge of ${purged} due: ${purgeMs.toFixed(1)} ms (one run)`);
   console.log(
     `memory for ${count} pending requests: rss +${((after.rss - before.rss) / 1e6).toFixed(1)} MB, heap +${((after.heapUsed - before.heapUsed) / 1e6).toFixed(1)} MB` +
       ` (${Math.round((after.heapUsed - before.heapUsed) / count)} B heap per request)`,

@@ -26,6 +26,11 @@ export class LazySandbox implements SandboxCaller {
     });
   }
 
+  /** The limits the pool runs with (the `scripts.*` configuration, defaults filled in). */
+  get options(): Readonly<SandboxOptions> {
+    return this.pool.options;
+  }
+
   async call(script: LoadedScript, input: unknown, meta: CallMeta): Promise<SandboxResult> {
     this.starting ??= this.pool.start();
     await this.starting;

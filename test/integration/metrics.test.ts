@@ -135,7 +135,9 @@ describe('metrics and health', () => {
       const body = await down.json();
       expect(body).toEqual({ status: 'not_ready', checks: { store: 'failing', keys: 'ok', scripts: 'ok' } });
       expect(JSON.stringify(body)).not.toContain('db-1.internal');
-      expect(t.logs.lines).toContainEqual(expect.objectContaining({ msg: 'not ready', failing: { store: 'connection refused by db-1.internal' } }));
+      expect(t.logs.lines).toContainEqual(
+        expect.objectContaining({ msg: 'not ready', requestId: expect.any(String), failing: { store: 'connection refused by db-1.internal' } }),
+      );
       expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     } finally {
       ping.mockRestore();

@@ -24,6 +24,9 @@ export async function resolveLoginHint(ctx: { value: string }, api: { log(m: str
   }
 }`;
 
+/** The sandbox settings of this OP; polling is off, so containment holds without it too. */
+const LIMITS = { workers: 2, cpuTimeLimitMs: 100, deadlineMs: 1500, memoryLimitMb: 16, maxCapabilityCallsPerCall: 7, quarantineAfterCrashes: 3, spinMicros: 0 };
+
 describe('script containment through HTTP', () => {
   let t: TestOp;
   const auth = basic('poll', 'poll-secret');
@@ -31,7 +34,7 @@ describe('script containment through HTTP', () => {
 
   beforeAll(async () => {
     t = await startOp({
-      config: { clients: TEST_CLIENTS, adminToken: ADMIN, scripts: { workers: 2, cpuTimeLimitMs: 100, deadlineMs: 1500, memoryLimitMb: 16, typeCheckOnPush: false } },
+      config: { clients: TEST_CLIENTS, adminToken: ADMIN, scripts: { ...LIMITS, typeCheckOnPush: false } },
     });
     await t.createUser({ sub: 'ivy' });
     const res = await fetch(`${t.url}/admin/scripts/hostile/versions`, {
@@ -42,6 +45,10 @@ describe('script containment through HTTP', () => {
     expect(res.status).toBe(201);
   });
   afterAll(() => t.close());
+
+  it('runs its sandbox with the scripts.* configuration', () => {
+    expect(t.op.scripting.sandbox.options).toMatchObject(LIMITS);
+  });
 
   /**
    * Calls of the same script version share its isolate in a worker, so a runaway call can

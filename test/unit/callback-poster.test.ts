@@ -1,41 +1,27 @@
 /**
  * CallbackPoster writes its own request head, so a notification token must never be able to end
  * a header line: one that could is refused before anything is sent. (bc-authorize only accepts
- * b64tokens; this holds even for a token stored some other way.)
+ * b64tokens; this holds even for a token stored some other way.) The receiver is the callback
+ * tests' HTTPS peer, trusted through the test CA as an operator's CA would be.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallbackPoster } from '../../core/ciba/outbox/post.js';
 import { OutboundRefused } from '../../core/net/address-policy.js';
+import { testTls } from '../plugins/support/tls.js';
+import { startReceiver, type Receiver } from '../support/callbacks.js';
 
-let server: Server;
-let endpoint: string;
-let host: string;
-const received: Array<{ authorization: string | undefined; body: string }> = [];
+let receiver: Receiver;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push({ authorization: req.headers.authorization, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  endpoint = `http://${host}/cb`;
+  receiver = await startReceiver();
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => receiver.close());
 
 function poster(): CallbackPoster {
   return new CallbackPoster({
-    policy: { allowPrivateHosts: [host], allowLoopbackHttp: true },
-    extraCa: null,
+    policy: { allowPrivateHosts: [new URL(receiver.endpoint).host], allowLoopbackHttp: false },
+    extraCa: testTls().ca,
     timeoutMs: 2000,
     maxResponseBytes: 1024,
   });
@@ -45,11 +31,13 @@ describe('CallbackPoster', () => {
   it('sends the bearer token and the JSON body', async () => {
     const client = poster();
     try {
-      expect(await client.post(endpoint, 'tok-1', '{"auth_req_id":"a"}')).toBe(204);
+      expect(await client.post(receiver.endpoint, 'tok-1', '{"auth_req_id":"a"}')).toBe(204);
     } finally {
       client.close();
     }
-    expect(received.at(-1)).toEqual({ authorization: 'Bearer tok-1', body: '{"auth_req_id":"a"}' });
+    const last = receiver.requests.at(-1)!;
+    expect(last.headers.authorization).toBe('Bearer tok-1');
+    expect(last.body).toBe('{"auth_req_id":"a"}');
   });
 
   it.each([
@@ -57,10 +45,10 @@ describe('CallbackPoster', () => {
     ['a bare LF', 'tok\nX-Injected: 1'],
     ['a NUL', 'tok\0'],
   ])('refuses a token holding %s and sends nothing', async (_what, token) => {
-    const before = received.length;
+    const before = receiver.requests.length;
     const client = poster();
     try {
-      const refusal = client.post(endpoint, token, '{}');
+      const refusal = client.post(receiver.endpoint, token, '{}');
       await expect(refusal).rejects.toThrow(OutboundRefused);
       await expect(refusal).rejects.toThrow('the notification token cannot be sent in a header');
     } finally {
@@ -68,6 +56,6 @@ describe('CallbackPoster', () => {
     }
     // Give a request that went out anyway the time to arrive.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(received.length).toBe(before);
+    expect(receiver.requests.length).toBe(before);
   });
 });
